@@ -1,0 +1,352 @@
+/**
+ * The one typed contract between the UI (renderer, CLI) and the host that owns the engine and the
+ * store. Every request and every event crossing a process boundary is listed here; the preload,
+ * the WebSocket transport and the host all import these types. Nothing here imports Node, Electron,
+ * Vue or TF.js, so both sides can use it.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// The architecture: ResNet-50's 16 bottleneck blocks, named as keras.applications names them.
+// ---------------------------------------------------------------------------------------------
+
+export const STAGES = [
+  { stage: 2, blocks: 3, width: 64 },
+  { stage: 3, blocks: 4, width: 128 },
+  { stage: 4, blocks: 6, width: 256 },
+  { stage: 5, blocks: 3, width: 512 },
+] as const;
+
+export interface BlockInfo {
+  /** Keras layer prefix, e.g. `conv2_block1`. */
+  name: string;
+  /** The study's label, e.g. `conv2_1`. */
+  label: string;
+  stage: number;
+  index: number;
+  /** Base width (filters of the 3x3 conv) at full width. */
+  baseWidth: number;
+}
+
+export const BLOCKS: readonly BlockInfo[] = STAGES.flatMap((s) =>
+  Array.from({ length: s.blocks }, (_, i) => ({
+    name: `conv${s.stage}_block${i + 1}`,
+    label: `conv${s.stage}_${i + 1}`,
+    stage: s.stage,
+    index: i + 1,
+    baseWidth: s.width,
+  })),
+);
+
+export const BLOCK_NAMES: readonly string[] = BLOCKS.map((b) => b.name);
+
+/** Accepts `conv2_block1`, `conv2_1` or `block_conv2_1`; returns the Keras name or null. */
+export function normaliseBlockName(raw: string): string | null {
+  const s = raw.trim().replace(/^block_/, '');
+  const m = /^conv([2-5])_(?:block)?(\d+)$/.exec(s);
+  if (!m) return null;
+  const name = `conv${m[1]}_block${Number(m[2])}`;
+  return BLOCK_NAMES.includes(name) ? name : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration: a run is data (one serialisable object).
+// ---------------------------------------------------------------------------------------------
+
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+const blockName = z.string().refine((s) => normaliseBlockName(s) !== null, {
+  message: `unknown block name; use one of conv2_1 ... conv5_3 (or Keras names like conv2_block1)`,
+});
+
+export const SwapSpecSchema = z.object({
+  /** Depthwise channel multiplier r; the 1x1 conv then has M*r inputs. */
+  depthMultiplier: z.number().int().min(1).max(64).default(1),
+  /** `svd`: factorise the trained 3x3 kernel; `random`: fresh initialisation as the study did. */
+  init: z.enum(['svd', 'random']).default('svd'),
+  /** MobileNet variant: BatchNormalization between the depthwise and the 1x1 conv. */
+  bnBetween: z.boolean().default(false),
+  /** ReLU after that BatchNormalization (breaks the exact factorisation). */
+  reluBetween: z.boolean().default(false),
+});
+export type SwapSpec = z.infer<typeof SwapSpecSchema>;
+
+export const ModelConfigSchema = z.object({
+  /** Channels are divided by this (1 = the full 26.2M-parameter model, 8 = 1/8 width for tests). */
+  widthDivisor: z.number().int().min(1).max(64).default(1),
+  /** Blocks whose 3x3 conv is depthwise-separable. Keras names. */
+  swapped: z.array(blockName).default([]).transform((a) => a.map((s) => normaliseBlockName(s)!)),
+  swap: SwapSpecSchema.default({ depthMultiplier: 1, init: 'svd', bnBetween: false, reluBetween: false }),
+  /** Hidden units of the head at full width (the study: 1024, 512); divided by widthDivisor. */
+  head: z.tuple([z.number().int().min(1), z.number().int().min(1)]).default([1024, 512]),
+  classes: z.number().int().min(2).default(10),
+  inputSize: z.number().int().min(32).max(64).default(32),
+});
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+export const OPTIMISER_PRESETS = ['study', 'fast'] as const;
+export const OptimiserSchema = z.object({
+  /** `study`: RMSprop(centered, lr 1e-5); `fast`: Adam lr 1e-3 with warm-up, for training from scratch. */
+  preset: z.enum(['study', 'fast', 'custom']).default('fast'),
+  name: z.enum(['rmsprop', 'adam', 'sgd']).default('adam'),
+  learningRate: z.number().positive().max(10).default(1e-3),
+  centered: z.boolean().default(false),
+  momentum: z.number().min(0).max(1).default(0),
+  warmupEpochs: z.number().min(0).default(0),
+});
+export type OptimiserConfig = z.infer<typeof OptimiserSchema>;
+
+export const DataConfigSchema = z.object({
+  /** A CIFAR-10 image-folder zip, an image-folder directory, or `cifar-10-batches-bin`. */
+  path: z.string().min(1, 'dataset path is empty; give a CIFAR-10 zip, folder or cifar-10-batches-bin'),
+  /** Use only the first N training images of each class (0 = all). */
+  trainPerClass: z.number().int().min(0).default(0),
+  /** Use only the first N test images of each class (0 = all). */
+  testPerClass: z.number().int().min(0).default(0),
+  augment: z.boolean().default(true),
+});
+export type DataConfig = z.infer<typeof DataConfigSchema>;
+
+export const PROTOCOLS = ['baseline', 'greedy', 'ours', 'manual', 'control'] as const;
+export type ProtocolKind = (typeof PROTOCOLS)[number];
+
+export const RunConfigSchema = z.object({
+  name: z.string().max(200).default(''),
+  protocol: z.enum(PROTOCOLS),
+  model: ModelConfigSchema.default(ModelConfigSchema.parse({})),
+  data: DataConfigSchema,
+  optimiser: OptimiserSchema.default(OptimiserSchema.parse({})),
+  /** Training epochs (baseline, control) or fine-tuning epochs (manual, ours). */
+  epochs: z.number().int().min(1, 'epochs must be at least 1').max(10000),
+  batchSize: z.number().int().min(1, 'batch size must be at least 1').max(8192),
+  seed: z.number().int().min(0).default(42),
+  backend: z.enum(['auto', ...BACKENDS]).default('auto'),
+  /** The trained baseline run a swap protocol or the control starts from. */
+  baselineRunId: z.string().optional(),
+  greedy: z
+    .object({
+      threshold: z.number().min(0).max(1).default(0.7),
+      thresholdMode: z.enum(['absolute', 'relative']).default('absolute'),
+      fineTuneEpochs: z.number().min(0).default(1),
+      secondPass: z.boolean().default(true),
+    })
+    .default({ threshold: 0.7, thresholdMode: 'absolute', fineTuneEpochs: 1, secondPass: true }),
+  distill: z
+    .object({
+      temperature: z.number().positive().default(4),
+      alpha: z.number().min(0).max(1).default(0.9),
+      bnRecalibrationBatches: z.number().int().min(0).default(20),
+    })
+    .default({ temperature: 4, alpha: 0.9, bnRecalibrationBatches: 20 }),
+  /** Inference timing: batch size used over the test set. */
+  inferenceBatch: z.number().int().min(1).default(256),
+});
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Results.
+// ---------------------------------------------------------------------------------------------
+
+export interface BlockParams {
+  name: string;
+  label: string;
+  swapped: boolean;
+  /** Parameters of the whole bottleneck block (1x1, 3x3 or its replacement, 1x1, BN, shortcut). */
+  params: number;
+  /** Parameters of the 3x3 conv (with bias) or of its depthwise + 1x1 replacement. */
+  convParams: number;
+  /** The study's formulas with M inputs, N filters, D = 3: N*M*D^2 and M*(D^2+N) (no biases). */
+  formulaClassical: number;
+  formulaSeparable: number;
+  inChannels: number;
+  filters: number;
+}
+
+export interface InspectResult {
+  model: ModelConfig;
+  blocks: BlockParams[];
+  totalParams: number;
+  trainableParams: number;
+  weightsMiB: number;
+  classicalParams: number;
+  classicalWeightsMiB: number;
+  savedParams: number;
+  savedPercent: number;
+}
+
+export type RunStatus = 'queued' | 'running' | 'cancelled' | 'interrupted' | 'done' | 'failed';
+
+export interface EpochMetrics {
+  phase: string;
+  epoch: number;
+  loss: number;
+  trainAcc: number;
+  testAcc: number | null;
+  testLoss: number | null;
+  seconds: number;
+  samplesPerSec: number;
+}
+
+export interface GreedyRecord {
+  block: string;
+  label: string;
+  pass: 1 | 2;
+  testAcc: number;
+  kept: boolean;
+}
+
+export interface FinalMetrics {
+  trainAcc: number;
+  testAcc: number;
+  params: number;
+  weightsMiB: number;
+  blocksSwapped: number;
+  inferenceSeconds: number;
+  inferenceBatch: number;
+  inferenceImages: number;
+  backend: string;
+  trainSeconds: number;
+  epochsTrained: number;
+}
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  tags: string[];
+  protocol: ProtocolKind;
+  status: RunStatus;
+  statusReason: string | null;
+  config: RunConfig;
+  createdAt: string;
+  updatedAt: string;
+  backend: string | null;
+  device: string | null;
+  datasetChecksum: string | null;
+  appVersion: string;
+  final: FinalMetrics | null;
+  epochs: EpochMetrics[];
+  greedy: GreedyRecord[];
+  swapped: string[];
+  checkpointPath: string | null;
+  weightsPath: string | null;
+}
+
+export type RunSummary = Omit<RunRecord, 'epochs' | 'greedy' | 'config'> & {
+  widthDivisor: number;
+};
+
+export interface CompareRow {
+  id: string;
+  name: string;
+  protocol: ProtocolKind;
+  trainAcc: number | null;
+  testAcc: number | null;
+  inferenceSeconds: number | null;
+  paramsM: number | null;
+  weightsMiB: number | null;
+  blocksSwapped: number;
+  /** Differences against the reference run, in percent (negative = smaller/lower). */
+  diff: {
+    trainAcc: number | null;
+    testAcc: number | null;
+    inferenceSeconds: number | null;
+    params: number | null;
+    weightsMiB: number | null;
+  };
+}
+
+export interface Comparison {
+  referenceId: string;
+  rows: CompareRow[];
+  /** Per-block table: for every block, each run's state (swapped, greedy test acc and kept). */
+  blocks: {
+    name: string;
+    label: string;
+    runs: Record<string, { swapped: boolean; testAcc: number | null; kept: boolean | null; pass: number | null }>;
+  }[];
+  curves: Record<string, EpochMetrics[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events from the host (progress is a stream; everything else answers a request).
+// ---------------------------------------------------------------------------------------------
+
+export interface ProgressEvent {
+  type: 'progress';
+  runId: string;
+  phase: string;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  acc: number;
+  samplesPerSec: number;
+  etaSeconds: number;
+  /** 0..1 over the whole run. */
+  fraction: number;
+}
+
+export type HostEvent =
+  | ProgressEvent
+  | { type: 'epoch'; runId: string; metrics: EpochMetrics }
+  | { type: 'greedy'; runId: string; record: GreedyRecord }
+  | { type: 'status'; runId: string; status: RunStatus; reason: string | null }
+  | { type: 'log'; runId: string; level: 'info' | 'warn' | 'error'; message: string };
+
+export interface BackendReport {
+  chosen: string;
+  device: string | null;
+  tried: { name: BackendName; available: boolean; reason: string }[];
+}
+
+export interface DatasetCheck {
+  ok: boolean;
+  path: string;
+  layout: string | null;
+  train: number;
+  test: number;
+  classes: string[];
+  message: string;
+}
+
+/** Every request the UI can make; the host implements exactly this. */
+export interface HostApi {
+  info(): Promise<{ appVersion: string; dataDir: string; backend: BackendReport | null; defaultDataset: string | null }>;
+  inspect(model: z.input<typeof ModelConfigSchema>): Promise<InspectResult>;
+  checkDataset(path: string): Promise<DatasetCheck>;
+  listRuns(): Promise<RunSummary[]>;
+  getRun(id: string): Promise<RunRecord>;
+  startRun(config: RunConfigInput): Promise<{ id: string }>;
+  cancelRun(id: string): Promise<void>;
+  resumeRun(id: string): Promise<void>;
+  renameRun(id: string, name: string): Promise<void>;
+  tagRun(id: string, tags: string[]): Promise<void>;
+  deleteRun(id: string): Promise<void>;
+  compare(ids: string[], referenceId?: string): Promise<Comparison>;
+}
+
+export type HostMethod = keyof HostApi;
+export const HOST_METHODS: readonly HostMethod[] = [
+  'info',
+  'inspect',
+  'checkDataset',
+  'listRuns',
+  'getRun',
+  'startRun',
+  'cancelRun',
+  'resumeRun',
+  'renameRun',
+  'tagRun',
+  'deleteRun',
+  'compare',
+];
+
+/** Error shape sent across transports: a one-line message naming the problem and the fix. */
+export interface ApiError {
+  code: 'bad-input' | 'not-found' | 'conflict' | 'internal';
+  message: string;
+  field?: string;
+}
