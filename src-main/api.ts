@@ -128,7 +128,7 @@ export const RunConfigSchema = z.object({
     .object({
       threshold: z.number().min(0).max(1).default(0.7),
       thresholdMode: z.enum(['absolute', 'relative']).default('absolute'),
-      fineTuneEpochs: z.number().min(0).default(1),
+      fineTuneEpochs: z.number().int().min(0).default(1),
       secondPass: z.boolean().default(true),
     })
     .default({ threshold: 0.7, thresholdMode: 'absolute', fineTuneEpochs: 1, secondPass: true }),
@@ -182,7 +182,8 @@ export interface EpochMetrics {
   phase: string;
   epoch: number;
   loss: number;
-  trainAcc: number;
+  /** Accuracy on the (augmented) training batches of the epoch; null for a phase with no training. */
+  trainAcc: number | null;
   testAcc: number | null;
   testLoss: number | null;
   seconds: number;
@@ -350,3 +351,19 @@ export interface ApiError {
   message: string;
   field?: string;
 }
+
+/** What a transport (Electron IPC, WebSocket) needs from the host: the API plus its event stream. */
+export interface HostService extends HostApi {
+  onEvent(listener: (event: HostEvent) => void): () => void;
+}
+
+/** Wire envelopes used by every transport. */
+export interface ApiRequest {
+  id: number;
+  method: HostMethod;
+  args: unknown[];
+}
+export type ApiResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: ApiError };
+export type WireMessage = ApiResponse | { event: HostEvent };
