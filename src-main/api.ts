@@ -81,6 +81,8 @@ export const ModelConfigSchema = z.object({
   /** Hidden units of the head at full width (the study: 1024, 512); divided by widthDivisor. */
   head: z.tuple([z.number().int().min(1), z.number().int().min(1)]).default([1024, 512]),
   classes: z.number().int().min(2).default(10),
+  /** BatchNormalization momentum of the moving statistics (Keras: 0.99; lower suits short runs). */
+  bnMomentum: z.number().min(0).max(0.9999).default(0.99),
   inputSize: z.number().int().min(32).max(64).default(32),
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;

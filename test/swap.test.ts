@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKS } from '../src-main/api';
-import { blockParams, inspect } from '../src-main/engine/metrics';
+import { blockParams, trainableCount } from '../src-main/engine/metrics';
+import { inspectModel as inspect } from '../src-main/engine/params';
 import { buildResNet50 } from '../src-main/engine/resnet';
 import { factoriseKernel, swapBlocks, type Net } from '../src-main/engine/swap';
 
@@ -125,6 +126,29 @@ describe('parameter counts against the formulas', () => {
       expect(r.convParams, `${r.label} counted conv params`).toBe(expected);
     }
     expect(rows.filter((r) => r.swapped).map((r) => r.name)).toEqual(swapped);
+  });
+
+  it('computes, without building, the same counts as TF.js counts on built models', () => {
+    const configs = [
+      { widthDivisor: 1, swapped: ['conv2_block1', 'conv5_block3'] },
+      { widthDivisor: 8, swapped: BLOCKS.map((b) => b.name), swap: { depthMultiplier: 2, bnBetween: true } },
+      { widthDivisor: 16, swapped: ['conv3_block1'], swap: { depthMultiplier: 3, bnBetween: true, reluBetween: true }, head: [256, 128] as [number, number] },
+    ];
+    for (const cfg of configs) {
+      const model = buildResNet50(cfg, 0);
+      const analytic = inspect(cfg);
+      expect(analytic.totalParams, `total of ${JSON.stringify(cfg)}`).toBe(model.countParams());
+      expect(analytic.trainableParams, 'trainable').toBe(trainableCount(model));
+      const counted = blockParams(model, analytic.model);
+      analytic.blocks.forEach((b, i) => {
+        expect(b.params, `${b.label} block params`).toBe(counted[i].params);
+        expect(b.convParams, `${b.label} conv params`).toBe(counted[i].convParams);
+      });
+      const classical = buildResNet50({ ...cfg, swapped: [] }, 0);
+      expect(analytic.classicalParams, 'classical total').toBe(classical.countParams());
+      model.dispose();
+      classical.dispose();
+    }
   });
 
   it('sums per-block parameters plus stem and head to the model total', () => {

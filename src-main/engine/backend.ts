@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, BackendReport } from '../api';
+import { installCpuKernels } from './cpu-kernels';
 
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'cpu'];
 
@@ -76,6 +77,7 @@ async function tryWebGpu(): Promise<Attempt> {
 
 async function tryCpu(): Promise<Attempt> {
   await tf.setBackend('cpu');
+  installCpuKernels();
   return { ok: true, device: 'CPU (pure JavaScript)' };
 }
 

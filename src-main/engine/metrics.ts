@@ -1,7 +1,7 @@
 /** The study's columns: parameters (total, per block), weight size, accuracy, inference time. */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCKS, ModelConfigSchema, type BlockParams, type InspectResult, type ModelConfig } from '../api';
-import { buildResNet50, scaled } from './resnet';
+import { BLOCKS, type BlockParams, type ModelConfig } from '../api';
+import { scaled } from './resnet';
 import type { TensorData } from './train';
 
 const BYTES_PER_PARAM = 4; // float32
@@ -48,31 +48,6 @@ export function blockParams(model: tf.LayersModel, cfg: ModelConfig): BlockParam
 
 export function trainableCount(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
-}
-
-/** Builds the model (weights are irrelevant here) and counts everything the inspect view shows. */
-export function inspect(input: Parameters<typeof ModelConfigSchema.parse>[0]): InspectResult {
-  const cfg = ModelConfigSchema.parse(input);
-  const model = buildResNet50(cfg, 0);
-  const classical = buildResNet50({ ...cfg, swapped: [] }, 0);
-  try {
-    const totalParams = model.countParams();
-    const classicalParams = classical.countParams();
-    return {
-      model: cfg,
-      blocks: blockParams(model, cfg),
-      totalParams,
-      trainableParams: trainableCount(model),
-      weightsMiB: weightsMiB(totalParams),
-      classicalParams,
-      classicalWeightsMiB: weightsMiB(classicalParams),
-      savedParams: classicalParams - totalParams,
-      savedPercent: ((classicalParams - totalParams) / classicalParams) * 100,
-    };
-  } finally {
-    model.dispose();
-    classical.dispose();
-  }
 }
 
 /** Accuracy and cross-entropy over a whole set, read back once at the end. */

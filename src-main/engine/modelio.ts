@@ -131,6 +131,7 @@ export function inferConfig(model: tf.LayersModel): ModelConfig {
     },
     head: heads[0] && heads[1] ? heads.map((h) => h * divisor) : [1024, 512],
     classes: out,
+    bnMomentum: (model.getLayer('conv1_bn').getConfig() as { momentum: number }).momentum,
     inputSize: input,
   });
 }

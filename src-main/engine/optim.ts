@@ -28,11 +28,58 @@ export function resolveOptimiser(cfg: OptimiserConfig): OptimiserConfig {
   return cfg;
 }
 
+type Slot = { originalName: string; variable: tf.Variable };
+interface RmsSlots {
+  accumulatedMeanSquares: Slot[];
+  accumulatedMoments: Slot[];
+  accumulatedMeanGrads: Slot[];
+  decay: number;
+  momentum: number;
+  epsilon: number;
+  learningRate: number;
+}
+
+/**
+ * RMSprop as TensorFlow/Keras computes it. TF.js 4.22's centered variant divides by
+ * sqrt(ms - mg^2 - eps), subtracting epsilon, which is NaN wherever a gradient is zero (ms = mg = 0);
+ * TF's ApplyCenteredRMSProp divides by sqrt(ms - mg^2 + eps). The state layout is TF.js's, so
+ * getWeights/setWeights (checkpoints) work unchanged.
+ */
+export class KerasRMSProp extends tf.RMSPropOptimizer {
+  override applyGradients(grads: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+    const self = this as unknown as RmsSlots & { centered: boolean };
+    if (!self.centered) return super.applyGradients(grads);
+    const names = Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads);
+    names.forEach((name, i) => {
+      const value = tf.engine().registeredVariables[name];
+      const slot = (list: Slot[], suffix: string) =>
+        (list[i] ??= { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }).variable;
+      const ms = slot(self.accumulatedMeanSquares, 'rms');
+      const mom = slot(self.accumulatedMoments, 'momentum');
+      const mg = slot(self.accumulatedMeanGrads, 'mg');
+      const g = Array.isArray(grads) ? grads[i].tensor : grads[name];
+      if (g == null) return;
+      tf.tidy(() => {
+        const rho = self.decay;
+        const newMs = tf.add(tf.mul(ms, rho), tf.mul(tf.square(g), 1 - rho));
+        const newMg = tf.add(tf.mul(mg, rho), tf.mul(g, 1 - rho));
+        const denom = tf.sqrt(tf.add(tf.sub(newMs, tf.square(newMg)), self.epsilon));
+        const newMom = tf.add(tf.mul(mom, self.momentum), tf.div(tf.mul(g, self.learningRate), denom));
+        ms.assign(newMs);
+        mg.assign(newMg);
+        mom.assign(newMom);
+        value.assign(tf.sub(value, newMom));
+      });
+    });
+    this.incrementIterations();
+  }
+}
+
 export function createOptimiser(cfg: OptimiserConfig): tf.Optimizer {
   const c = resolveOptimiser(cfg);
   switch (c.name) {
     case 'rmsprop':
-      return tf.train.rmsprop(c.learningRate, 0.9, c.momentum, 1e-7, c.centered);
+      return new KerasRMSProp(c.learningRate, 0.9, c.momentum, 1e-7, c.centered);
     case 'adam':
       return tf.train.adam(c.learningRate, 0.9, 0.999, 1e-7);
     case 'sgd':

@@ -54,8 +54,10 @@ function conv(
     .apply(x) as tf.SymbolicTensor;
 }
 
+let bnMomentum = 0.99; // set per build by buildResNet50 (the builder is synchronous)
+
 function bn(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
-  return tf.layers.batchNormalization({ axis: 3, epsilon: BN_EPS, name }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.batchNormalization({ axis: 3, epsilon: BN_EPS, momentum: bnMomentum, name }).apply(x) as tf.SymbolicTensor;
 }
 
 function relu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
@@ -130,6 +132,7 @@ function head(x: tf.SymbolicTensor, cfg: ModelConfig, seeds: Seeds): tf.Symbolic
 export function buildResNet50(config: ModelConfigInput, seed = 42): tf.LayersModel {
   const cfg = ModelConfigSchema.parse(config);
   const seeds = new Seeds(seed);
+  bnMomentum = cfg.bnMomentum;
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'input_1' });
   let x = stem(input, cfg, seeds);
   for (const info of BLOCKS) x = bottleneck(x, info, cfg, seeds);

@@ -1,0 +1,205 @@
+/** The dwswap commands. Each returns its exit code; errors propagate to main() as one line. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostEvent, RunConfigInput } from '../api';
+import { checkDataset, findDefaultDataset } from '../engine/data';
+import { inspectModel } from '../engine/params';
+import { createHost, type Host } from '../host/host';
+import { PROFILES, reproduceSeed, resultsJson, resultsMarkdown } from '../host/reproduce';
+import { APP_VERSION } from '../host/version';
+import { comparisonMarkdown, writeFileAtomic } from '../store';
+import { CliError, intFlag, numFlag, parseSwap, type ParsedCli } from './args';
+import { formatEvent, inspectTable, runsTable, USAGE } from './format';
+
+export interface CommandContext {
+  args: ParsedCli;
+  out(line: string): void;
+  err(text: string): void;
+}
+
+type Command = (ctx: CommandContext) => Promise<number>;
+
+function storeDir(ctx: CommandContext): string {
+  return path.resolve(ctx.args.values.store ?? process.env.DWSWAP_HOME ?? 'data');
+}
+
+function datasetPath(ctx: CommandContext): string {
+  const p = ctx.args.values.data ?? findDefaultDataset();
+  if (!p) throw new CliError('no dataset given and none found; pass --data PATH (a CIFAR-10 zip, image folder or cifar-10-batches-bin) or set DWSWAP_DATA');
+  return path.resolve(p);
+}
+
+/** Opens the host, runs `fn`, and always closes it; Ctrl-C cancels the running job cleanly. */
+async function withHost<T>(ctx: CommandContext, fn: (host: Host) => Promise<T>): Promise<T> {
+  const host = await createHost({ dataDir: storeDir(ctx) });
+  const tty = process.stderr.isTTY;
+  const off = host.onEvent((e: HostEvent) => {
+    const line = formatEvent(e);
+    if (line) ctx.err(e.type === 'progress' && tty ? `\r${line}\x1b[K` : `${line}\n`);
+  });
+  const onSigint = () => {
+    ctx.err('\ncancelling after the current batch (Ctrl-C again to force)...\n');
+    process.once('SIGINT', () => process.exit(130));
+    void host.listRuns().then((runs) => runs.filter((r) => r.status === 'running').forEach((r) => void host.cancelRun(r.id)));
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await fn(host);
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+    await host.close();
+  }
+}
+
+const inspect: Command = async (ctx) => {
+  const v = ctx.args.values;
+  const result = inspectModel({
+    widthDivisor: intFlag(v.width, 'width', 1, 1),
+    swapped: parseSwap(v.swap),
+    swap: { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', 1, 1), bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] },
+  });
+  ctx.out(v.json ? JSON.stringify(result, null, 2) : inspectTable(result));
+  return 0;
+};
+
+function trainConfig(ctx: CommandContext): RunConfigInput {
+  const v = ctx.args.values;
+  const protocol = (v.protocol ?? 'baseline') as RunConfigInput['protocol'];
+  const preset = v.optimiser ?? (protocol === 'baseline' ? 'fast' : 'study');
+  if (!['study', 'fast'].includes(preset)) throw new CliError(`--optimiser must be study or fast, got '${preset}'`);
+  const lr = numFlag(v.lr, 'lr', undefined);
+  return {
+    name: v.name ?? '',
+    protocol,
+    data: { path: datasetPath(ctx), trainPerClass: intFlag(v['train-per-class'], 'train-per-class', 0), testPerClass: intFlag(v['test-per-class'], 'test-per-class', 0), augment: !v['no-augment'] },
+    model: {
+      widthDivisor: intFlag(v.width, 'width', 1, 1),
+      swapped: parseSwap(v.swap),
+      bnMomentum: numFlag(v['bn-momentum'], 'bn-momentum', 0.99),
+      swap: { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', 1, 1), init: (v.init ?? (protocol === 'greedy' ? 'random' : 'svd')) as 'svd' | 'random', bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] },
+    },
+    optimiser: lr === undefined ? { preset: preset as 'study' | 'fast' } : { preset: 'custom', name: preset === 'study' ? 'rmsprop' : 'adam', centered: preset === 'study', learningRate: lr },
+    epochs: Number(v.epochs ?? 1),
+    batchSize: Number(v.batch ?? 64),
+    seed: intFlag(v.seed, 'seed', 42),
+    backend: (v.backend ?? 'auto') as RunConfigInput['backend'],
+    baselineRunId: v.baseline,
+    greedy: { threshold: numFlag(v.threshold, 'threshold', 0.7), thresholdMode: (v['threshold-mode'] ?? 'absolute') as 'absolute' | 'relative', fineTuneEpochs: intFlag(v['fine-tune-epochs'], 'fine-tune-epochs', 1), secondPass: true },
+  };
+}
+
+async function finish(ctx: CommandContext, host: Host, id: string): Promise<number> {
+  await host.idle();
+  const run = await host.getRun(id);
+  if (ctx.args.values.json) ctx.out(JSON.stringify(run, null, 2));
+  else ctx.out(runsTable([{ ...run, widthDivisor: run.config.model.widthDivisor }]));
+  if (run.status === 'done') return 0;
+  ctx.err(`run ${id} ended ${run.status}${run.statusReason ? `: ${run.statusReason}` : ''}\n`);
+  return run.status === 'cancelled' ? 130 : 1;
+}
+
+const train: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const { id } = await host.startRun(trainConfig(ctx));
+    ctx.err(`run ${id} started (store ${storeDir(ctx)})\n`);
+    return finish(ctx, host, id);
+  });
+
+const resume: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const id = ctx.args.positionals[0];
+    if (!id) throw new CliError('usage: dwswap resume RUN_ID');
+    await host.resumeRun(id);
+    return finish(ctx, host, id);
+  });
+
+const runs: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const list = await host.listRuns();
+    ctx.out(ctx.args.values.json ? JSON.stringify(list, null, 2) : list.length ? runsTable(list) : 'no runs yet; start one with dwswap train');
+    return 0;
+  });
+
+const compare: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const ids = ctx.args.positionals;
+    const c = await host.compare(ids, ctx.args.values.ref);
+    const records = await Promise.all(ids.map((i) => host.getRun(i)));
+    ctx.out(ctx.args.values.json ? JSON.stringify(c, null, 2) : comparisonMarkdown(c, records));
+    return 0;
+  });
+
+const exportRun: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const [id, file] = ctx.args.positionals;
+    if (!id || !file) throw new CliError('usage: dwswap export RUN_ID FILE.dwrun');
+    await host.store.exportRun(id, path.resolve(file));
+    ctx.out(path.resolve(file));
+    return 0;
+  });
+
+const importRun: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const [file] = ctx.args.positionals;
+    if (!file) throw new CliError('usage: dwswap import FILE.dwrun');
+    const run = await host.store.importRun(path.resolve(file));
+    ctx.out(run.id);
+    return 0;
+  });
+
+const remove: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const [id] = ctx.args.positionals;
+    if (!id) throw new CliError('usage: dwswap delete RUN_ID');
+    await host.deleteRun(id);
+    return 0;
+  });
+
+const checkData: Command = async (ctx) => {
+  const p = ctx.args.positionals[0] ?? ctx.args.values.data;
+  if (!p) throw new CliError('usage: dwswap check-data PATH');
+  const r = await checkDataset(path.resolve(p));
+  ctx.out(ctx.args.values.json ? JSON.stringify(r, null, 2) : r.message);
+  return r.ok ? 0 : 2;
+};
+
+const reproduce: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    if (ctx.args.positionals[0] !== 'seed') throw new CliError("usage: dwswap reproduce seed [--profile reduced|full|smoke] [--data PATH] [--out DIR]");
+    const name = ctx.args.values.profile ?? 'reduced';
+    const profile = PROFILES[name as keyof typeof PROFILES];
+    if (!profile) throw new CliError(`unknown --profile '${name}'; use reduced, full or smoke`);
+    const out = path.resolve(ctx.args.values.out ?? 'docs/results');
+    const opts = { profile, dataPath: datasetPath(ctx), seed: intFlag(ctx.args.values.seed, 'seed', 42), backend: (ctx.args.values.backend ?? 'auto') as RunConfigInput['backend'], onRunStarted: (label: string, id: string) => ctx.err(`\n== ${label} (run ${id})\n`) };
+    ctx.err(`reproduce seed, ${profile.description}\n`);
+    const result = await reproduceSeed(host, opts);
+    const command = `dwswap ${process.argv.slice(2).join(' ')}`;
+    const doc = resultsJson(result, opts, command, APP_VERSION);
+    fs.mkdirSync(out, { recursive: true });
+    const stem = path.join(out, `reproduce-${profile.name}`);
+    await writeFileAtomic(`${stem}.json`, JSON.stringify(doc, null, 2) + '\n');
+    await writeFileAtomic(`${stem}.md`, resultsMarkdown(result, doc));
+    ctx.out(fs.readFileSync(`${stem}.md`, 'utf8'));
+    ctx.err(`wrote ${stem}.json and ${stem}.md\n`);
+    return 0;
+  });
+
+const help: Command = async (ctx) => {
+  ctx.out(USAGE);
+  return 0;
+};
+
+export const COMMANDS: Record<string, Command> = {
+  inspect,
+  train,
+  resume,
+  runs,
+  compare,
+  export: exportRun,
+  import: importRun,
+  delete: remove,
+  'check-data': checkData,
+  reproduce,
+  help,
+};

@@ -1,0 +1,72 @@
+/** Plain-text rendering for the CLI: tables, progress lines. */
+import type { HostEvent, InspectResult, RunSummary } from '../api';
+
+export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (headless)
+
+  dwswap inspect [--swap all|none|LIST] [--width N] [--depth-multiplier R] [--bn-between] [--json]
+  dwswap train --protocol baseline|greedy|ours|manual|control --data PATH [--epochs N] [--batch N]
+               [--width N] [--train-per-class N] [--test-per-class N] [--optimiser study|fast] [--lr X]
+               [--seed N] [--backend auto|tensorflow-gpu|tensorflow|webgpu|cpu] [--baseline RUN_ID]
+               [--swap LIST] [--init svd|random] [--threshold X] [--threshold-mode absolute|relative]
+               [--fine-tune-epochs N] [--bn-momentum X] [--no-augment] [--name TEXT] [--json]
+  dwswap runs [--json]            dwswap resume RUN_ID          dwswap delete RUN_ID
+  dwswap compare RUN_ID... [--ref RUN_ID] [--json|--md]
+  dwswap export RUN_ID FILE.dwrun dwswap import FILE.dwrun      dwswap check-data PATH
+  dwswap reproduce seed [--profile reduced|full|smoke] [--data PATH] [--out DIR]
+
+  --store DIR   where runs are kept (default ./data, or $DWSWAP_HOME)
+  LIST          block names separated by commas: conv2_1,conv3_2 (or conv2_block1, block_conv2_1)
+  Ctrl-C cancels a run after its current batch; dwswap resume continues from its last checkpoint.`;
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+const num = (n: number) => n.toLocaleString('en-US');
+
+export function inspectTable(r: InspectResult): string {
+  const head = `${pad('block', 9)} ${pad('conv', 13)} ${lpad('M', 5)} ${lpad('N', 5)} ${lpad('N*M*D^2', 10)} ${lpad('M*(D^2+N)', 10)} ${lpad('3x3 params', 11)} ${lpad('block params', 13)}`;
+  const rows = r.blocks.map(
+    (b) =>
+      `${pad(b.label, 9)} ${pad(b.swapped ? 'DW3x3+1x1' : 'Conv2D 3x3', 13)} ${lpad(String(b.inChannels), 5)} ${lpad(String(b.filters), 5)} ${lpad(num(b.formulaClassical), 10)} ${lpad(num(b.formulaSeparable), 10)} ${lpad(num(b.convParams), 11)} ${lpad(num(b.params), 13)}`,
+  );
+  const totals = [
+    `total parameters   ${num(r.totalParams)} (${(r.totalParams / 1e6).toFixed(2)}M), ${r.weightsMiB.toFixed(2)} MiB of float32 weights`,
+    `classical model    ${num(r.classicalParams)} (${(r.classicalParams / 1e6).toFixed(2)}M), ${r.classicalWeightsMiB.toFixed(2)} MiB`,
+    `removed            ${num(r.savedParams)} parameters (${r.savedPercent.toFixed(2)}%) by ${r.blocks.filter((b) => b.swapped).length}/16 swaps`,
+  ];
+  return [head, ...rows, '', ...totals].join('\n');
+}
+
+export function runsTable(runs: RunSummary[]): string {
+  const head = `${pad('id', 18)} ${pad('protocol', 9)} ${pad('status', 11)} ${lpad('width', 5)} ${lpad('swaps', 5)} ${lpad('test acc', 8)} ${lpad('params', 10)} ${lpad('MiB', 7)}  name`;
+  const rows = runs.map((r) => {
+    const f = r.final;
+    return `${pad(r.id, 18)} ${pad(r.protocol, 9)} ${pad(r.status, 11)} ${lpad(`1/${r.widthDivisor}`, 5)} ${lpad(f ? String(f.blocksSwapped) : '-', 5)} ${lpad(f ? f.testAcc.toFixed(4) : '-', 8)} ${lpad(f ? num(f.params) : '-', 10)} ${lpad(f ? f.weightsMiB.toFixed(2) : '-', 7)}  ${r.name}`;
+  });
+  return [head, ...rows].join('\n');
+}
+
+function eta(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** One line for an event, or null for events the CLI does not show. */
+export function formatEvent(e: HostEvent): string | null {
+  switch (e.type) {
+    case 'progress':
+      return `${e.phase} epoch ${e.epoch + 1}/${e.epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)} acc ${e.acc.toFixed(3)} | ${e.samplesPerSec.toFixed(0)} img/s | ETA ${eta(e.etaSeconds)} | run ${(e.fraction * 100).toFixed(0)}%`;
+    case 'epoch': {
+      const m = e.metrics;
+      const train = m.trainAcc === null ? '' : ` train acc ${m.trainAcc.toFixed(4)}`;
+      const test = m.testAcc === null ? '' : ` test acc ${m.testAcc.toFixed(4)}`;
+      return `${m.phase} epoch ${m.epoch}: loss ${m.loss.toFixed(4)}${train}${test} (${m.seconds.toFixed(1)} s, ${m.samplesPerSec.toFixed(0)} img/s)`;
+    }
+    case 'greedy':
+      return `greedy pass ${e.record.pass} ${e.record.label}: test acc ${e.record.testAcc.toFixed(4)} -> ${e.record.kept ? 'kept' : 'reverted'}`;
+    case 'status':
+      return `status ${e.status}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'log':
+      return e.message;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The host: the one object that owns the run store and the training runner and implements the
+ * typed contract (HostApi) that every transport (Electron IPC, WebSocket, the CLI in-process)
+ * speaks. Inputs are validated here, at the boundary, whatever transport they came through.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  HOST_METHODS,
+  ModelConfigSchema,
+  RunConfigSchema,
+  type HostEvent,
+  type HostService,
+  type RunConfig,
+  type RunConfigInput,
+  type RunRecord,
+} from '../api';
+import { checkDataset, findDefaultDataset } from '../engine/data';
+import { inspectModel } from '../engine/params';
+import { buildComparison, openStore, type Store } from '../store';
+import { HostError } from './errors';
+import { applyWorkerMessage } from './progress';
+import { Runner } from './runner';
+import { APP_VERSION } from './version';
+
+export interface HostOptions {
+  dataDir: string;
+}
+
+const NEEDS_BASELINE = new Set(['greedy', 'ours', 'control']);
+const RESUMABLE = new Set(['interrupted', 'cancelled', 'failed']);
+
+export class Host implements HostService {
+  private listeners = new Set<(e: HostEvent) => void>();
+  private readonly runner: Runner;
+  private lastBackend: Awaited<ReturnType<HostService['info']>>['backend'] = null;
+
+  constructor(
+    readonly store: Store,
+    readonly dataDir: string,
+  ) {
+    this.runner = new Runner({
+      onMessage: (id, m) => {
+        if (m.type === 'backend') this.lastBackend = m.report;
+        applyWorkerMessage(this.store, id, m, (e) => this.emit(e));
+      },
+      onLost: (id, reason) => {
+        this.store.setStatus(id, 'failed', `${reason}; resume it to continue from its last checkpoint`);
+        this.emit({ type: 'status', runId: id, status: 'failed', reason });
+      },
+    });
+  }
+
+  onEvent(listener: (e: HostEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: HostEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  async info() {
+    return { appVersion: APP_VERSION, dataDir: this.dataDir, backend: this.lastBackend, defaultDataset: findDefaultDataset() };
+  }
+
+  async inspect(model: unknown) {
+    return inspectModel(ModelConfigSchema.parse(model ?? {}));
+  }
+
+  async checkDataset(p: unknown) {
+    return checkDataset(requireString(p, 'path'));
+  }
+
+  async listRuns() {
+    return this.store.listRuns();
+  }
+
+  async getRun(id: unknown) {
+    return this.store.getRun(requireString(id, 'id'));
+  }
+
+  async startRun(input: RunConfigInput) {
+    const config = RunConfigSchema.parse(input);
+    const baseline = this.baselineFor(config);
+    if (baseline) config.model = { ...config.model, widthDivisor: baseline.config.model.widthDivisor, head: baseline.config.model.head };
+    const check = await checkDataset(config.data.path);
+    if (!check.ok) throw new HostError('bad-input', check.message, 'data.path');
+    const run = this.store.createRun(config, { appVersion: APP_VERSION });
+    this.enqueue(run.id, config, baseline, false);
+    return { id: run.id };
+  }
+
+  private baselineFor(config: RunConfig): RunRecord | null {
+    const id = config.baselineRunId;
+    if (!id) {
+      if (NEEDS_BASELINE.has(config.protocol)) {
+        throw new HostError('bad-input', `the ${config.protocol} protocol starts from a trained baseline: choose a finished baseline run`, 'baselineRunId');
+      }
+      return null;
+    }
+    if (!this.store.exists(id)) throw new HostError('bad-input', `baseline run ${id} does not exist; pick one from History`, 'baselineRunId');
+    const run = this.store.getRun(id);
+    if (run.status !== 'done' || !run.weightsPath || !fs.existsSync(path.join(run.weightsPath, 'model.json'))) {
+      throw new HostError('bad-input', `baseline run '${run.name}' has no finished model (status ${run.status}); finish or resume it first`, 'baselineRunId');
+    }
+    return run;
+  }
+
+  private enqueue(id: string, config: RunConfig, baseline: RunRecord | null, resume: boolean): void {
+    this.runner.enqueue({
+      runId: id,
+      config,
+      runDir: this.store.runDir(id),
+      baselineModelDir: baseline?.weightsPath ?? null,
+      resume,
+      cacheDir: path.join(this.dataDir, 'cache'),
+    });
+    this.emit({ type: 'status', runId: id, status: 'queued', reason: null });
+  }
+
+  async cancelRun(id: unknown) {
+    const runId = requireString(id, 'id');
+    const run = this.store.getRun(runId);
+    if (this.runner.isQueued(runId)) {
+      this.runner.cancel(runId);
+      this.store.setStatus(runId, 'cancelled', 'cancelled before it started');
+      this.emit({ type: 'status', runId, status: 'cancelled', reason: 'cancelled before it started' });
+      return;
+    }
+    if (this.runner.runningId !== runId) throw new HostError('conflict', `run '${run.name}' is not running (status ${run.status})`);
+    this.runner.cancel(runId);
+  }
+
+  async resumeRun(id: unknown) {
+    const runId = requireString(id, 'id');
+    const run = this.store.getRun(runId);
+    if (!RESUMABLE.has(run.status)) throw new HostError('conflict', `run '${run.name}' is ${run.status}; only interrupted, cancelled or failed runs resume`);
+    const baseline = this.baselineFor(run.config);
+    this.store.setStatus(runId, 'queued');
+    this.enqueue(runId, run.config, baseline, true);
+  }
+
+  async renameRun(id: unknown, name: unknown) {
+    this.store.renameRun(requireString(id, 'id'), requireString(name, 'name'));
+  }
+
+  async tagRun(id: unknown, tags: unknown) {
+    if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new HostError('bad-input', 'tags must be a list of strings', 'tags');
+    this.store.tagRun(requireString(id, 'id'), tags);
+  }
+
+  async deleteRun(id: unknown) {
+    const runId = requireString(id, 'id');
+    if (this.runner.runningId === runId || this.runner.isQueued(runId)) {
+      throw new HostError('conflict', 'this run is running or queued; cancel it before deleting it');
+    }
+    this.store.deleteRun(runId);
+  }
+
+  async compare(ids: unknown, referenceId?: unknown) {
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((i) => typeof i === 'string')) {
+      throw new HostError('bad-input', 'pick at least one run to compare', 'ids');
+    }
+    const runs = ids.map((i) => this.store.getRun(i));
+    return buildComparison(runs, referenceId === undefined || referenceId === null ? undefined : requireString(referenceId, 'referenceId'));
+  }
+
+  /** Waits for every queued and running job to finish (used by the CLI and tests). */
+  idle(): Promise<void> {
+    return this.runner.idle();
+  }
+
+  async close(): Promise<void> {
+    const dropped = await this.runner.shutdown();
+    for (const id of dropped) this.store.setStatus(id, 'cancelled', 'the workbench closed before it started');
+    this.store.close();
+  }
+}
+
+function requireString(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.length === 0) throw new HostError('bad-input', `${field} must be a non-empty string`, field);
+  return v;
+}
+
+/** Opens the store in `dataDir` (marking runs left by a dead process interrupted) and returns the host. */
+export async function createHost(opts: HostOptions): Promise<Host> {
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const store = openStore(opts.dataDir);
+  store.markInterrupted();
+  void HOST_METHODS;
+  return new Host(store, opts.dataDir);
+}
