@@ -50,7 +50,7 @@ function conv(
   padding: 'valid' | 'same' = 'valid',
 ): tf.SymbolicTensor {
   return tf.layers
-    .conv2d({ filters, kernelSize: kernel, strides: stride, padding, name, kernelInitializer: seeds.he() })
+    .conv2d({ filters, kernelSize: kernel, strides: stride, padding, name, kernelInitializer: seeds.glorot() })
     .apply(x) as tf.SymbolicTensor;
 }
 
@@ -75,7 +75,7 @@ function conv3x3(x: tf.SymbolicTensor, filters: number, block: string, swapped: 
       padding: 'same',
       useBias: false,
       name: n.dw,
-      depthwiseInitializer: seeds.he(),
+      depthwiseInitializer: seeds.glorot(),
     })
     .apply(x) as tf.SymbolicTensor;
   if (cfg.swap.bnBetween) {

@@ -111,7 +111,16 @@ function makeBatch(data: TensorData, order: Int32Array, start: number, size: num
 }
 
 /** One optimiser step; returns the batch's summed loss and correct count as tensors (no read-back). */
-function step(model: tf.LayersModel, batch: Batch, opts: TrainOptions): { loss: tf.Scalar; correct: tf.Scalar } {
+/**
+ * The model's trainable variables in layer order. Passing them explicitly to minimize() keeps the
+ * optimiser's slot order tied to the model (not to every variable the process ever created), so a
+ * checkpointed optimiser state restores onto a rebuilt model.
+ */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+function step(model: tf.LayersModel, batch: Batch, opts: TrainOptions, vars: tf.Variable[]): { loss: tf.Scalar; correct: tf.Scalar } {
   const target = opts.teacher ? tf.tidy(() => opts.teacher!.predict(batch.x) as tf.Tensor2D) : null;
   let correct: tf.Scalar | null = null;
   const loss = opts.optimiser.minimize(() => {
@@ -119,7 +128,7 @@ function step(model: tf.LayersModel, batch: Batch, opts: TrainOptions): { loss: 
     correct = tf.keep(correctCount(batch.y, probs));
     if (target && opts.distill) return distillationLoss(batch.y, probs, target, opts.distill.temperature, opts.distill.alpha);
     return categoricalCrossEntropy(batch.y, probs);
-  }, true) as tf.Scalar;
+  }, true, vars) as tf.Scalar;
   target?.dispose();
   const summed = tf.tidy(() => tf.mul(loss, batch.size)) as tf.Scalar;
   loss.dispose();
@@ -153,7 +162,7 @@ export async function train(model: tf.LayersModel, data: TensorData, opts: Train
   const start = opts.startEpoch ?? 0;
   const interval = (opts.progressInterval ?? 1) * 1000;
   const history: EpochMetrics[] = [];
-  const began = performance.now();
+  const vars = trainableVariables(model);
   for (let epoch = start; epoch < opts.epochs; epoch++) {
     const t0 = performance.now();
     const order = permutation(n, mixSeed(opts.seed, epoch));
@@ -167,7 +176,7 @@ export async function train(model: tf.LayersModel, data: TensorData, opts: Train
       setLearningRate(opts.optimiser, learningRateAt(opts.optimiserConfig, epoch * batches + b, batches));
       const size = Math.min(opts.batchSize, n - b * opts.batchSize);
       const batch = makeBatch(data, order, b * opts.batchSize, size, opts.augment, mixSeed(opts.seed, epoch, b));
-      const out = step(model, batch, opts);
+      const out = step(model, batch, opts, vars);
       tf.dispose([batch.x, batch.y]);
       meter.add(out.loss, out.correct, size);
       const now = performance.now();
@@ -197,7 +206,6 @@ export async function train(model: tf.LayersModel, data: TensorData, opts: Train
     history.push(metrics);
     await opts.onEpochEnd?.(epoch, metrics);
   }
-  void began;
   return { epochs: history, cancelled: false };
 }
 

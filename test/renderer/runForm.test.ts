@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { BLOCK_NAMES } from '../../src-main/api';
+import {
+  OPTIMISER_PRESET_VALUES,
+  defaultDraft,
+  draftFromConfig,
+  fieldError,
+  fieldLabel,
+  issuesToFieldErrors,
+  swappedFor,
+  toConfigInput,
+  validateDraft,
+} from '../../src-renderer/src/lib/runForm';
+
+const ok = () => ({ ...defaultDraft({ dataPath: '/data/cifar10.zip' }) });
+
+describe('launcher draft', () => {
+  it('a default baseline draft with a dataset path validates into a RunConfig', () => {
+    const v = validateDraft(ok());
+    expect(v.errors).toEqual({});
+    expect(v.config?.protocol).toBe('baseline');
+    expect(v.config?.model.swapped).toEqual([]);
+    expect(v.config?.baselineRunId).toBeUndefined();
+  });
+
+  it('keys each zod issue by its dotted path so the form can show it next to its field', () => {
+    const d = ok();
+    d.data.path = '';
+    d.epochs = 0;
+    d.greedy.threshold = 2;
+    const v = validateDraft(d);
+    expect(v.config).toBeNull();
+    expect(v.errors['data.path']).toMatch(/dataset path is empty/);
+    expect(v.errors.epochs).toBe('epochs must be at least 1');
+    expect(v.errors['greedy.threshold']).toBeTruthy();
+  });
+
+  it('turns an empty number input ("") into "enter a number"', () => {
+    const d = ok();
+    (d as unknown as { batchSize: unknown }).batchSize = '';
+    expect(validateDraft(d).errors.batchSize).toBe('enter a number');
+  });
+
+  it('requires a baseline run for greedy, ours and control but not for manual', () => {
+    for (const p of ['greedy', 'ours', 'control'] as const) {
+      const d = { ...ok(), protocol: p };
+      expect(validateDraft(d).errors.baselineRunId, p).toMatch(/baseline run/);
+    }
+    const m = { ...ok(), protocol: 'manual' as const };
+    m.model.swapped = ['conv2_block1'];
+    expect(validateDraft(m).errors.baselineRunId).toBeUndefined();
+  });
+
+  it('requires at least one block for a manual run', () => {
+    const d = { ...ok(), protocol: 'manual' as const };
+    expect(validateDraft(d).errors['model.swapped']).toMatch(/at least one block/);
+  });
+
+  it('swaps all 16 blocks with SVD init for "ours", none for baseline/greedy/control, the selection for manual', () => {
+    const d = ok();
+    d.model.swapped = ['conv3_block2', 'conv2_block1'];
+    d.model.swap.init = 'random';
+    const ours = toConfigInput({ ...d, protocol: 'ours', baselineRunId: 'b' });
+    expect(ours.model?.swapped).toEqual([...BLOCK_NAMES]);
+    expect(ours.model?.swap?.init).toBe('svd');
+    expect(swappedFor({ ...d, protocol: 'greedy' })).toEqual([]);
+    expect(swappedFor({ ...d, protocol: 'baseline' })).toEqual([]);
+    expect(swappedFor({ ...d, protocol: 'manual' })).toEqual(['conv2_block1', 'conv3_block2']);
+  });
+
+  it('drops the baseline run id for a baseline run and trims the path', () => {
+    const d = { ...ok(), baselineRunId: 'x' };
+    d.data.path = '  /data/c.zip ';
+    const input = toConfigInput(d);
+    expect(input.baselineRunId).toBeUndefined();
+    expect(input.data.path).toBe('/data/c.zip');
+  });
+
+  it('prefills a draft from a past run that validates back to the same configuration', () => {
+    const d = ok();
+    d.protocol = 'greedy';
+    d.baselineRunId = 'base-1';
+    d.optimiser = { ...OPTIMISER_PRESET_VALUES.study };
+    const first = validateDraft(d).config!;
+    const again = validateDraft(draftFromConfig(first, 'again')).config!;
+    expect({ ...again, name: '' }).toEqual({ ...first, name: '' });
+    expect(again.optimiser).toMatchObject({ name: 'rmsprop', learningRate: 1e-5, centered: true });
+  });
+
+  it('finds errors on sub-paths and names fields for people', () => {
+    const errs = issuesToFieldErrors([{ path: ['model', 'swapped', 3], message: 'unknown block name' }]);
+    expect(fieldError(errs, 'model.swapped')).toBe('unknown block name');
+    expect(fieldError(errs, 'epochs')).toBeNull();
+    expect(fieldLabel('model.swapped.3')).toBe('Blocks to swap');
+    expect(fieldLabel('data.path')).toBe('Dataset path');
+    expect(fieldLabel('weird')).toBe('weird');
+  });
+});
