@@ -62,7 +62,7 @@ const blockName = z.string().refine((s) => normaliseBlockName(s) !== null, {
 
 export const SwapSpecSchema = z.object({
   /** Depthwise channel multiplier r; the 1x1 conv then has M*r inputs. */
-  depthMultiplier: z.number().int().min(1).max(64).default(1),
+  depthMultiplier: z.number().int('depth multiplier must be a whole number, e.g. 1').min(1, 'depth multiplier must be at least 1').max(64, 'depth multiplier must be at most 64 (1 to 9 suits a 3x3 kernel)').default(1),
   /** `svd`: factorise the trained 3x3 kernel; `random`: fresh initialisation as the study did. */
   init: z.enum(['svd', 'random']).default('svd'),
   /** MobileNet variant: BatchNormalization between the depthwise and the 1x1 conv. */
@@ -81,6 +81,12 @@ export const ModelConfigSchema = z.object({
   /** Hidden units of the head at full width (the study: 1024, 512); divided by widthDivisor. */
   head: z.tuple([z.number().int().min(1), z.number().int().min(1)]).default([1024, 512]),
   classes: z.number().int().min(2).default(10),
+  /**
+   * Start each block's last BatchNorm at gamma = 0, so every residual block is the identity at
+   * initialisation (Goyal et al. 2017). Keras does not (false); short runs from scratch train far
+   * better with it.
+   */
+  zeroInitResidual: z.boolean().default(false),
   /** BatchNormalization momentum of the moving statistics (Keras: 0.99; lower suits short runs). */
   bnMomentum: z.number().min(0).max(0.9999).default(0.99),
   inputSize: z.number().int().min(32).max(64).default(32),
@@ -92,7 +98,7 @@ export const OptimiserSchema = z.object({
   /** `study`: RMSprop(centered, lr 1e-5); `fast`: Adam lr 1e-3 with warm-up, for training from scratch. */
   preset: z.enum(['study', 'fast', 'custom']).default('fast'),
   name: z.enum(['rmsprop', 'adam', 'sgd']).default('adam'),
-  learningRate: z.number().positive().max(10).default(1e-3),
+  learningRate: z.number().positive('learning rate must be greater than 0, e.g. 0.001').max(10, 'learning rate must be at most 10, e.g. 0.001').default(1e-3),
   centered: z.boolean().default(false),
   momentum: z.number().min(0).max(1).default(0),
   warmupEpochs: z.number().min(0).default(0),

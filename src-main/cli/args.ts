@@ -33,6 +33,7 @@ const OPTIONS = {
   'fine-tune-epochs': { type: 'string' },
   'no-augment': { type: 'boolean' },
   'bn-momentum': { type: 'string' },
+  'zero-init-residual': { type: 'boolean' },
   name: { type: 'string' },
   ref: { type: 'string' },
   profile: { type: 'string' },
@@ -47,10 +48,25 @@ export interface ParsedCli {
   values: CliValues;
 }
 
+/**
+ * `--batch -3` as `--batch=-3`: parseArgs takes a value starting with `-` for another option and
+ * refuses it as ambiguous; joined, the value reaches its own check, which names the fix.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : null;
+    const takesValue = name !== null && (OPTIONS as Record<string, { type: string }>)[name]?.type === 'string';
+    if (takesValue && /^-\.?\d/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 export function parseCli(argv: string[]): ParsedCli {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     throw new CliError(`${(e as Error).message.split('\n')[0]}; run dwswap --help`);
   }
@@ -64,6 +80,21 @@ export function intFlag(v: string | undefined, name: string, dflt: number, min =
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got '${v}'`);
   return n;
+}
+
+/** A number flag that must be > 0, or undefined when not given. */
+export function positiveFlag(v: string | undefined, name: string, example: string): number | undefined {
+  const n = numFlag(v, name, undefined);
+  if (n !== undefined && !(n > 0)) throw new CliError(`--${name} must be greater than 0 (e.g. ${example}), got '${v}'`);
+  return n;
+}
+
+/** One of `choices`, or the default; the error lists them. */
+export function choiceFlag<T extends string>(v: string | undefined, name: string, choices: readonly T[], dflt: T): T {
+  if (v === undefined) return dflt;
+  if (!(choices as readonly string[]).includes(v))
+    throw new CliError(`--${name} must be one of ${choices.join(', ')}, got '${v}'`);
+  return v as T;
 }
 
 export function numFlag(v: string | undefined, name: string, dflt: number | undefined): number | undefined {

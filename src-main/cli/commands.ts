@@ -1,14 +1,14 @@
 /** The dwswap commands. Each returns its exit code; errors propagate to main() as one line. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HostEvent, RunConfigInput } from '../api';
+import { BACKENDS, PROTOCOLS, type HostEvent, type RunConfigInput } from '../api';
 import { checkDataset, findDefaultDataset } from '../engine/data';
 import { inspectModel } from '../engine/params';
 import { createHost, type Host } from '../host/host';
 import { PROFILES, reproduceSeed, resultsJson, resultsMarkdown } from '../host/reproduce';
 import { APP_VERSION } from '../host/version';
 import { comparisonMarkdown, writeFileAtomic } from '../store';
-import { CliError, intFlag, numFlag, parseSwap, type ParsedCli } from './args';
+import { choiceFlag, CliError, intFlag, numFlag, parseSwap, positiveFlag, type ParsedCli } from './args';
 import { formatEvent, inspectTable, runsTable, USAGE } from './format';
 
 export interface CommandContext {
@@ -24,7 +24,9 @@ function storeDir(ctx: CommandContext): string {
 }
 
 function datasetPath(ctx: CommandContext): string {
-  const p = ctx.args.values.data ?? findDefaultDataset();
+  const given = ctx.args.values.data;
+  if (given !== undefined && !given.trim()) throw new CliError('--data is empty; give the path of a CIFAR-10 zip, image folder or cifar-10-batches-bin');
+  const p = given ?? findDefaultDataset();
   if (!p) throw new CliError('no dataset given and none found; pass --data PATH (a CIFAR-10 zip, image folder or cifar-10-batches-bin) or set DWSWAP_DATA');
   return path.resolve(p);
 }
@@ -65,10 +67,11 @@ const inspect: Command = async (ctx) => {
 
 function trainConfig(ctx: CommandContext): RunConfigInput {
   const v = ctx.args.values;
-  const protocol = (v.protocol ?? 'baseline') as RunConfigInput['protocol'];
+  const protocol = choiceFlag(v.protocol, 'protocol', PROTOCOLS, 'baseline');
   const preset = v.optimiser ?? (protocol === 'baseline' ? 'fast' : 'study');
   if (!['study', 'fast'].includes(preset)) throw new CliError(`--optimiser must be study or fast, got '${preset}'`);
-  const lr = numFlag(v.lr, 'lr', undefined);
+  const lr = positiveFlag(v.lr, 'lr', '0.001');
+  const init = choiceFlag(v.init, 'init', ['svd', 'random'] as const, protocol === 'greedy' ? 'random' : 'svd');
   return {
     name: v.name ?? '',
     protocol,
@@ -77,15 +80,16 @@ function trainConfig(ctx: CommandContext): RunConfigInput {
       widthDivisor: intFlag(v.width, 'width', 1, 1),
       swapped: parseSwap(v.swap),
       bnMomentum: numFlag(v['bn-momentum'], 'bn-momentum', 0.99),
-      swap: { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', 1, 1), init: (v.init ?? (protocol === 'greedy' ? 'random' : 'svd')) as 'svd' | 'random', bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] },
+      zeroInitResidual: !!v['zero-init-residual'],
+      swap: { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', 1, 1), init, bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] },
     },
     optimiser: lr === undefined ? { preset: preset as 'study' | 'fast' } : { preset: 'custom', name: preset === 'study' ? 'rmsprop' : 'adam', centered: preset === 'study', learningRate: lr },
-    epochs: Number(v.epochs ?? 1),
-    batchSize: Number(v.batch ?? 64),
+    epochs: intFlag(v.epochs, 'epochs', 1, 1),
+    batchSize: intFlag(v.batch, 'batch', 64, 1),
     seed: intFlag(v.seed, 'seed', 42),
-    backend: (v.backend ?? 'auto') as RunConfigInput['backend'],
+    backend: choiceFlag(v.backend, 'backend', ['auto', ...BACKENDS] as const, 'auto'),
     baselineRunId: v.baseline,
-    greedy: { threshold: numFlag(v.threshold, 'threshold', 0.7), thresholdMode: (v['threshold-mode'] ?? 'absolute') as 'absolute' | 'relative', fineTuneEpochs: intFlag(v['fine-tune-epochs'], 'fine-tune-epochs', 1), secondPass: true },
+    greedy: { threshold: numFlag(v.threshold, 'threshold', 0.7), thresholdMode: choiceFlag(v['threshold-mode'], 'threshold-mode', ['absolute', 'relative'] as const, 'absolute'), fineTuneEpochs: intFlag(v['fine-tune-epochs'], 'fine-tune-epochs', 1), secondPass: true },
   };
 }
 

@@ -8,7 +8,7 @@ export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (h
                [--width N] [--train-per-class N] [--test-per-class N] [--optimiser study|fast] [--lr X]
                [--seed N] [--backend auto|tensorflow-gpu|tensorflow|webgpu|cpu] [--baseline RUN_ID]
                [--swap LIST] [--init svd|random] [--threshold X] [--threshold-mode absolute|relative]
-               [--fine-tune-epochs N] [--bn-momentum X] [--no-augment] [--name TEXT] [--json]
+               [--fine-tune-epochs N] [--bn-momentum X] [--zero-init-residual] [--no-augment] [--name TEXT] [--json]
   dwswap runs [--json]            dwswap resume RUN_ID          dwswap delete RUN_ID
   dwswap compare RUN_ID... [--ref RUN_ID] [--json|--md]
   dwswap export RUN_ID FILE.dwrun dwswap import FILE.dwrun      dwswap check-data PATH

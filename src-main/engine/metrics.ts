@@ -81,7 +81,9 @@ export async function evaluate(model: tf.LayersModel, data: TensorData, batchSiz
  */
 export async function inferenceSeconds(model: tf.LayersModel, x: tf.Tensor4D, batchSize: number): Promise<number> {
   const n = x.shape[0];
-  tf.tidy(() => (model.predict(x.slice(0, Math.min(batchSize, n))) as tf.Tensor).dataSync());
+  const warm = tf.tidy(() => model.predict(x.slice(0, Math.min(batchSize, n))) as tf.Tensor);
+  await warm.data(); // async read-back: dataSync() is unavailable on WebGPU in Node
+  warm.dispose();
   const t0 = performance.now();
   let last: tf.Tensor | null = null;
   for (let i = 0; i < n; i += batchSize) {

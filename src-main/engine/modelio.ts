@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BLOCKS, ModelConfigSchema, type ModelConfig } from '../api';
-import { convLayerNames, describeModel } from './resnet';
+import { convLayerNames, describeLayerNames, describeModel } from './resnet';
 import type { Net } from './swap';
 
 export class ModelFileError extends Error {
@@ -76,6 +76,15 @@ export async function restoreOptimiser(opt: tf.Optimizer, files: Files): Promise
   return true;
 }
 
+function isManifestGroup(g: unknown): boolean {
+  const group = g as { paths?: unknown; weights?: unknown } | null;
+  if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) return false;
+  if (!group.paths.every((p) => typeof p === 'string' && p.length > 0)) return false;
+  return group.weights.every((w: { name?: unknown; shape?: unknown; dtype?: unknown } | null) =>
+    !!w && typeof w.name === 'string' && typeof w.dtype === 'string' && Array.isArray(w.shape) && w.shape.every((d) => Number.isSafeInteger(d) && d >= 0),
+  );
+}
+
 function parseModelJson(bytes: Uint8Array, where: string): tf.io.ModelJSON {
   let json: tf.io.ModelJSON;
   try {
@@ -86,6 +95,9 @@ function parseModelJson(bytes: Uint8Array, where: string): tf.io.ModelJSON {
   if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new ModelFileError(`${where} is not a TF.js Layers model (no modelTopology/weightsManifest); export it with tensorflowjs_converter --output_format tfjs_layers_model`);
   }
+  if (!json.weightsManifest.every(isManifestGroup)) {
+    throw new ModelFileError(`${where} has a malformed weightsManifest (each group needs paths and weights with name, shape and dtype); re-export the model`);
+  }
   return json;
 }
 
@@ -94,7 +106,7 @@ async function modelFromJson(json: tf.io.ModelJSON, readShard: (p: string) => Ui
   const specs = json.weightsManifest.flatMap((g) => g.weights);
   const shards = json.weightsManifest.flatMap((g) => g.paths).map(readShard);
   const data = joinWeightData(shards.map((s) => s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength) as ArrayBuffer));
-  const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === 'int32' || w.dtype === 'float32' ? 4 : 1), 0);
+  const expected = manifestBytes(specs);
   if (data.byteLength !== expected) {
     throw new ModelFileError(`${where}: weight shards hold ${data.byteLength} bytes but model.json describes ${expected}; a shard is truncated or missing — copy the model folder again`);
   }
@@ -105,13 +117,23 @@ async function modelFromJson(json: tf.io.ModelJSON, readShard: (p: string) => Ui
   }
 }
 
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1 };
+
+/** Bytes the manifest's weights take, as tfjs decodes them. */
+function manifestBytes(specs: tf.io.WeightsManifestEntry[]): number {
+  return specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[w.dtype] ?? 4), 0);
+}
+
+/** The problems that make `model` unusable as a ResNet-50, as one line. */
+function notResNetMessage(problems: string[]): string {
+  const shown = problems.slice(0, 3).join('; ');
+  return `not a ResNet-50 of the study's shape: ${shown}${problems.length > 3 ? ` (+${problems.length - 3} more)` : ''}; the workbench needs keras.applications layer names (conv2_block1_2_conv ...)`;
+}
+
 /** Reads back a ModelConfig from a built model's layers (width, swapped blocks, swap variant, head). */
 export function inferConfig(model: tf.LayersModel): ModelConfig {
   const { swapped, problems } = describeModel(model);
-  if (problems.length) {
-    const shown = problems.slice(0, 3).join('; ');
-    throw new ModelFileError(`not a ResNet-50 of the study's shape: ${shown}${problems.length > 3 ? ` (+${problems.length - 3} more)` : ''}; the workbench needs keras.applications layer names (conv2_block1_2_conv ...)`);
-  }
+  if (problems.length) throw new ModelFileError(notResNetMessage(problems));
   const stem = model.getLayer('conv1_conv').getConfig() as { filters: number };
   const first = swapped[0];
   const dw = first ? (model.getLayer(convLayerNames(first).dw).getConfig() as { depthMultiplier: number }) : null;
@@ -147,21 +169,63 @@ export async function deserialiseNet(files: Files, where = 'checkpoint'): Promis
   return { model, config: inferConfig(model) };
 }
 
-/** Loads model.json and its shards from `dir`; shard paths must stay inside `dir`. */
-export async function loadNetFromDir(dir: string): Promise<Net> {
+/** model.json in `dir` (or `dir` itself when it is the file), read and parsed; its folder. */
+function readModelJson(dir: string): { file: string; root: string; json: tf.io.ModelJSON } {
   const file = fs.existsSync(dir) && fs.statSync(dir).isFile() ? dir : path.join(dir, 'model.json');
   const root = path.dirname(path.resolve(file));
-  if (!fs.existsSync(file)) throw new ModelFileError(`no model.json at ${file}; point at a folder exported by tensorflowjs_converter`);
-  const json = parseModelJson(fs.readFileSync(file), file);
-  const model = await modelFromJson(json, (p) => {
-    const target = path.resolve(root, p);
-    if (path.isAbsolute(p) || !target.startsWith(root + path.sep)) {
-      throw new ModelFileError(`model.json names a weight file outside its folder (${p}); refusing to read it`);
-    }
-    if (!fs.existsSync(target)) throw new ModelFileError(`weight shard ${p} named in model.json is missing from ${root}`);
-    return fs.readFileSync(target);
-  }, file);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new ModelFileError(`no model.json at ${file}; point at a folder exported by tensorflowjs_converter`);
+  return { file, root, json: parseModelJson(fs.readFileSync(file), file) };
+}
+
+/**
+ * The file a shard path names, refused unless it stays inside `root`: no absolute paths, no `..`
+ * out of the folder, and no symbolic link whose target lies outside it.
+ */
+function shardFile(root: string, p: string): string {
+  const outside = () => new ModelFileError(`model.json names a weight file outside its folder (${p}); refusing to read it`);
+  const target = path.resolve(root, p);
+  if (path.isAbsolute(p) || !target.startsWith(root + path.sep)) throw outside();
+  if (!fs.existsSync(target)) throw new ModelFileError(`weight shard ${p} named in model.json is missing from ${root}`);
+  if (!fs.realpathSync(target).startsWith(fs.realpathSync(root) + path.sep)) throw outside();
+  if (!fs.statSync(target).isFile()) throw new ModelFileError(`weight shard ${p} in ${root} is not a file; copy the model folder again`);
+  return target;
+}
+
+/** Loads model.json and its shards from `dir`; shard paths must stay inside `dir`. */
+export async function loadNetFromDir(dir: string): Promise<Net> {
+  const { file, root, json } = readModelJson(dir);
+  const model = await modelFromJson(json, (p) => fs.readFileSync(shardFile(root, p)), file);
   return { model, config: inferConfig(model) };
+}
+
+/**
+ * Checks a model folder without building the model (cheap enough for a request handler): model.json
+ * parses, every shard lies inside the folder and exists, the shards hold the bytes the manifest
+ * describes, and the topology's layer names are a ResNet-50's. Throws ModelFileError otherwise.
+ */
+export function checkModelDir(dir: string): void {
+  const { file, root, json } = readModelJson(dir);
+  const specs = json.weightsManifest.flatMap((g) => g.weights ?? []);
+  const held = json.weightsManifest.flatMap((g) => g.paths ?? []).reduce((s, p) => s + fs.statSync(shardFile(root, p)).size, 0);
+  const expected = manifestBytes(specs);
+  if (held !== expected) {
+    throw new ModelFileError(`${file}: weight shards hold ${held} bytes but model.json describes ${expected}; a shard is truncated or missing — copy the model folder again`);
+  }
+  const { problems } = describeLayerNames(topologyLayerNames(json.modelTopology));
+  if (problems.length) throw new ModelFileError(notResNetMessage(problems));
+}
+
+/** Layer names listed in a Layers-format topology (functional or sequential, Keras or TF.js keys). */
+function topologyLayerNames(topology: unknown): Set<string> {
+  const t = topology as { config?: { layers?: unknown }; model_config?: { config?: { layers?: unknown } } } | null;
+  const layers = t?.config?.layers ?? t?.model_config?.config?.layers;
+  const names = new Set<string>();
+  if (!Array.isArray(layers)) return names;
+  for (const l of layers as { name?: unknown; config?: { name?: unknown } }[]) {
+    const name = l?.name ?? l?.config?.name;
+    if (typeof name === 'string') names.add(name);
+  }
+  return names;
 }
 
 /** Convenience for tests and CLI: every block's name that the config marks swapped, in order. */

@@ -56,8 +56,10 @@ function conv(
 
 let bnMomentum = 0.99; // set per build by buildResNet50 (the builder is synchronous)
 
-function bn(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
-  return tf.layers.batchNormalization({ axis: 3, epsilon: BN_EPS, momentum: bnMomentum, name }).apply(x) as tf.SymbolicTensor;
+function bn(x: tf.SymbolicTensor, name: string, zeroGamma = false): tf.SymbolicTensor {
+  return tf.layers
+    .batchNormalization({ axis: 3, epsilon: BN_EPS, momentum: bnMomentum, name, gammaInitializer: zeroGamma ? 'zeros' : 'ones' })
+    .apply(x) as tf.SymbolicTensor;
 }
 
 function relu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
@@ -102,7 +104,7 @@ function bottleneck(
   let y = relu(bn(conv(x, filters, 1, stride, `${name}_1_conv`, seeds), `${name}_1_bn`), `${name}_1_relu`);
   y = conv3x3(y, filters, name, cfg.swapped.includes(name), cfg, seeds);
   y = relu(bn(y, `${name}_2_bn`), `${name}_2_relu`);
-  y = bn(conv(y, 4 * filters, 1, 1, `${name}_3_conv`, seeds), `${name}_3_bn`);
+  y = bn(conv(y, 4 * filters, 1, 1, `${name}_3_conv`, seeds), `${name}_3_bn`, cfg.zeroInitResidual);
   const sum = tf.layers.add({ name: `${name}_add` }).apply([shortcut, y]) as tf.SymbolicTensor;
   return relu(sum, `${name}_out`);
 }
@@ -141,7 +143,11 @@ export function buildResNet50(config: ModelConfigInput, seed = 42): tf.LayersMod
 
 /** Reads a model's structure back into a ModelConfig (which blocks are swapped, width, head). */
 export function describeModel(model: tf.LayersModel): { swapped: string[]; problems: string[] } {
-  const names = new Set(model.layers.map((l) => l.name));
+  return describeLayerNames(new Set(model.layers.map((l) => l.name)));
+}
+
+/** The same reading from layer names alone (e.g. a model.json's topology, before building it). */
+export function describeLayerNames(names: ReadonlySet<string>): { swapped: string[]; problems: string[] } {
   const problems: string[] = [];
   const swapped: string[] = [];
   for (const b of BLOCKS) {

@@ -36,6 +36,8 @@ export interface TrainOptions {
   /** First epoch to run (0-based); earlier ones are taken as done (resuming from a checkpoint). */
   startEpoch?: number;
   batchSize: number;
+  /** Stop each epoch after this many batches (benchmarks time a fixed number of steps); default all. */
+  maxBatches?: number;
   seed: number;
   optimiser: tf.Optimizer;
   optimiserConfig: OptimiserConfig;
@@ -158,7 +160,7 @@ class Meter {
 /** Trains `model` in place. Throws nothing on cancel: returns `cancelled: true` after the current batch. */
 export async function train(model: tf.LayersModel, data: TensorData, opts: TrainOptions): Promise<TrainResult> {
   const n = data.x.shape[0];
-  const batches = Math.ceil(n / opts.batchSize);
+  const batches = Math.min(Math.ceil(n / opts.batchSize), opts.maxBatches ?? Infinity);
   const start = opts.startEpoch ?? 0;
   const interval = (opts.progressInterval ?? 1) * 1000;
   const history: EpochMetrics[] = [];
@@ -190,6 +192,7 @@ export async function train(model: tf.LayersModel, data: TensorData, opts: Train
       await new Promise((r) => setImmediate(r)); // let cancel requests and I/O in
     }
     const m = await meter.read();
+    const seen = meter.seen;
     meter.dispose();
     const seconds = (performance.now() - t0) / 1000;
     const test = opts.test ? await evaluate(model, opts.test, Math.max(opts.batchSize, 128)) : null;
@@ -201,7 +204,7 @@ export async function train(model: tf.LayersModel, data: TensorData, opts: Train
       testAcc: test?.acc ?? null,
       testLoss: test?.loss ?? null,
       seconds,
-      samplesPerSec: n / seconds,
+      samplesPerSec: seen / seconds,
     };
     history.push(metrics);
     await opts.onEpochEnd?.(epoch, metrics);

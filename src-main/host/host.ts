@@ -16,15 +16,19 @@ import {
   type RunRecord,
 } from '../api';
 import { checkDataset, findDefaultDataset } from '../engine/data';
+import { checkModelDir } from '../engine/modelio';
 import { inspectModel } from '../engine/params';
 import { buildComparison, openStore, type Store } from '../store';
 import { HostError } from './errors';
+import { checkDepthMultiplier, checkMemory, memoryBudget } from './limits';
 import { applyWorkerMessage } from './progress';
 import { Runner } from './runner';
 import { APP_VERSION } from './version';
 
 export interface HostOptions {
   dataDir: string;
+  /** Memory a run's training may plan for, in bytes; default DWSWAP_MEMORY_MB, else the machine's RAM. */
+  memoryBytes?: number;
 }
 
 const NEEDS_BASELINE = new Set(['greedy', 'ours', 'control']);
@@ -38,6 +42,7 @@ export class Host implements HostService {
   constructor(
     readonly store: Store,
     readonly dataDir: string,
+    private readonly memoryBytes = memoryBudget(),
   ) {
     this.runner = new Runner({
       onMessage: (id, m) => {
@@ -83,9 +88,14 @@ export class Host implements HostService {
   async startRun(input: RunConfigInput) {
     const config = RunConfigSchema.parse(input);
     const baseline = this.baselineFor(config);
-    if (baseline) config.model = { ...config.model, widthDivisor: baseline.config.model.widthDivisor, head: baseline.config.model.head };
+    if (baseline) config.model = { ...config.model, widthDivisor: baseline.config.model.widthDivisor, head: baseline.config.model.head, classes: baseline.config.model.classes, bnMomentum: baseline.config.model.bnMomentum, zeroInitResidual: baseline.config.model.zeroInitResidual };
+    checkDepthMultiplier(config);
     const check = await checkDataset(config.data.path);
     if (!check.ok) throw new HostError('bad-input', check.message, 'data.path');
+    const classesGiven = (input as { model?: { classes?: unknown } } | null)?.model?.classes !== undefined;
+    if (!baseline && !classesGiven) config.model = { ...config.model, classes: check.classes.length };
+    checkClasses(config, check.classes, baseline);
+    checkMemory(config, check, this.memoryBytes);
     const run = this.store.createRun(config, { appVersion: APP_VERSION });
     this.enqueue(run.id, config, baseline, false);
     return { id: run.id };
@@ -103,6 +113,12 @@ export class Host implements HostService {
     const run = this.store.getRun(id);
     if (run.status !== 'done' || !run.weightsPath || !fs.existsSync(path.join(run.weightsPath, 'model.json'))) {
       throw new HostError('bad-input', `baseline run '${run.name}' has no finished model (status ${run.status}); finish or resume it first`, 'baselineRunId');
+    }
+    try {
+      checkModelDir(run.weightsPath);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new HostError('bad-input', `the model of baseline run '${run.name}' is unusable (${why}); train the baseline again or import an intact copy`, 'baselineRunId');
     }
     return run;
   }
@@ -137,6 +153,8 @@ export class Host implements HostService {
     const run = this.store.getRun(runId);
     if (!RESUMABLE.has(run.status)) throw new HostError('conflict', `run '${run.name}' is ${run.status}; only interrupted, cancelled or failed runs resume`);
     const baseline = this.baselineFor(run.config);
+    const check = await checkDataset(run.config.data.path);
+    if (!check.ok) throw new HostError('bad-input', `${check.message}; the run needs its dataset back at that path to resume`, 'data.path');
     this.store.setStatus(runId, 'queued');
     this.enqueue(runId, run.config, baseline, true);
   }
@@ -178,6 +196,17 @@ export class Host implements HostService {
   }
 }
 
+/** The model's outputs must be the dataset's classes (a from-scratch run takes them from the dataset unless told). */
+function checkClasses(config: RunConfig, classes: string[], baseline: RunRecord | null): void {
+  const n = config.model.classes;
+  if (n === classes.length) return;
+  const shown = `${classes.slice(0, 5).join(', ')}${classes.length > 5 ? ', ...' : ''}`;
+  if (baseline) {
+    throw new HostError('bad-input', `the dataset has ${classes.length} classes (${shown}) but baseline run '${baseline.name}' was trained on ${n}; use a dataset with the baseline's classes`, 'data.path');
+  }
+  throw new HostError('bad-input', `the dataset has ${classes.length} classes (${shown}) but the model has ${n} outputs; set model.classes to ${classes.length} or leave it out`, 'model.classes');
+}
+
 function requireString(v: unknown, field: string): string {
   if (typeof v !== 'string' || v.length === 0) throw new HostError('bad-input', `${field} must be a non-empty string`, field);
   return v;
@@ -185,9 +214,8 @@ function requireString(v: unknown, field: string): string {
 
 /** Opens the store in `dataDir` (marking runs left by a dead process interrupted) and returns the host. */
 export async function createHost(opts: HostOptions): Promise<Host> {
-  fs.mkdirSync(opts.dataDir, { recursive: true });
   const store = openStore(opts.dataDir);
   store.markInterrupted();
   void HOST_METHODS;
-  return new Host(store, opts.dataDir);
+  return new Host(store, opts.dataDir, opts.memoryBytes);
 }

@@ -15,6 +15,7 @@ export interface Profile {
   description: string;
   widthDivisor: number;
   bnMomentum: number;
+  zeroInitResidual: boolean;
   trainPerClass: number;
   testPerClass: number;
   batchSize: number;
@@ -35,6 +36,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     description: "the study's setting: full-width ResNet-50 (26.2M parameters), all of CIFAR-10",
     widthDivisor: 1,
     bnMomentum: 0.99,
+    zeroInitResidual: false,
     trainPerClass: 0,
     testPerClass: 0,
     batchSize: 128,
@@ -46,12 +48,14 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   },
   reduced: {
     name: 'reduced',
-    description: 'REDUCED CPU profile: ResNet-50 at 1/16 width, 100 train + 50 test images per class, few epochs',
+    description:
+      'REDUCED CPU profile: ResNet-50 at 1/16 width (zero-initialised residual BatchNorm), 80 train + 40 test images per class, few epochs',
     widthDivisor: 16,
     bnMomentum: 0.9,
-    trainPerClass: 100,
-    testPerClass: 50,
-    batchSize: 50,
+    zeroInitResidual: true,
+    trainPerClass: 80,
+    testPerClass: 40,
+    batchSize: 40,
     baselineEpochs: 12,
     fineTuneEpochs: 1,
     distillEpochs: 4,
@@ -63,6 +67,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     description: 'SMOKE profile for tests: 1/16 width, a few images per class, one epoch each',
     widthDivisor: 16,
     bnMomentum: 0.5,
+    zeroInitResidual: true,
     trainPerClass: 4,
     testPerClass: 2,
     batchSize: 20,
@@ -86,7 +91,7 @@ function base(o: ReproduceOptions): Omit<RunConfigInput, 'protocol' | 'epochs'> 
   const p = o.profile;
   return {
     data: { path: o.dataPath, trainPerClass: p.trainPerClass, testPerClass: p.testPerClass, augment: true },
-    model: { widthDivisor: p.widthDivisor, bnMomentum: p.bnMomentum },
+    model: { widthDivisor: p.widthDivisor, bnMomentum: p.bnMomentum, zeroInitResidual: p.zeroInitResidual },
     batchSize: p.batchSize,
     seed: o.seed,
     backend: o.backend,

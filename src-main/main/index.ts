@@ -7,6 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, session, type Session, type WebCon
 import { createHost } from '../host/host';
 import { registerIpc, rendererUrlCheck } from '../ipc/register';
 import { registerReportIpc, saveDialogChooser } from '../ipc/report';
+import { blocksRequest, denyPermission, denyWebview, denyWindowOpen, navigationGuard, windowOptions } from './window';
 
 type Host = Awaited<ReturnType<typeof createHost>>;
 
@@ -64,25 +65,7 @@ function failStart(e: unknown): void {
 }
 
 function createWindow(): BrowserWindow {
-  const w = new BrowserWindow({
-    width: 1440,
-    height: 920,
-    minWidth: 960,
-    minHeight: 640,
-    show: false,
-    title: APP_NAME,
-    webPreferences: {
-      preload: PRELOAD,
-      contextIsolation: true,
-      nodeIntegration: false,
-      sandbox: true,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-    },
-  });
+  const w = new BrowserWindow(windowOptions(PRELOAD, APP_NAME));
   w.once('ready-to-show', () => w.show());
   w.on('closed', () => {
     if (win === w) win = null;
@@ -107,22 +90,19 @@ function focusExisting(): void {
 
 /** No new windows, no navigation away from the renderer, no webviews: for every WebContents. */
 function hardenContents(contents: WebContents): void {
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  contents.on('will-navigate', (e) => {
-    if (!isRendererUrl(e.url)) e.preventDefault();
-  });
-  contents.on('will-redirect', (e) => {
-    if (!isRendererUrl(e.url)) e.preventDefault();
-  });
-  contents.on('will-attach-webview', (e) => e.preventDefault());
+  const guard = navigationGuard(isRendererUrl);
+  contents.setWindowOpenHandler(denyWindowOpen);
+  contents.on('will-navigate', guard);
+  contents.on('will-redirect', guard);
+  contents.on('will-attach-webview', denyWebview);
 }
 
 /** Every permission denied; no http(s)/ws(s) request leaves the app except to the dev server. */
 function lockDownSession(ses: Session): void {
-  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionRequestHandler(denyPermission);
   ses.setPermissionCheckHandler(() => false);
-  const devOrigin = DEV_URL ? new URL(DEV_URL).host : null;
+  const blocked = blocksRequest(DEV_URL);
   ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (details, cb) => {
-    cb({ cancel: devOrigin === null || new URL(details.url).host !== devOrigin });
+    cb({ cancel: blocked(details.url) });
   });
 }

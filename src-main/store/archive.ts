@@ -85,6 +85,7 @@ function unsafe(entry: string): StoreError {
 
 /** A relative POSIX path of plain segments: no `..`, `.`, empty, absolute, drive or odd characters. */
 export function isSafeEntryPath(name: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
   if (name.length === 0 || name.length > 1024 || name.startsWith('/') || /[\\:\0-\x1f]/.test(name)) return false;
   return name.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }

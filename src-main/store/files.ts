@@ -16,6 +16,11 @@ function uniqueTag(): string {
   return `${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
+/** A Node file-system error (`ENOSPC`, `EIO`...), as opposed to an error of the caller's own. */
+function isIoError(e: unknown): boolean {
+  return /^E[A-Z0-9]+$/.test(errnoCode(e) ?? '');
+}
+
 function writeFailed(target: string, e: unknown): StoreError {
   if (e instanceof StoreError) return e;
   const why = errnoCode(e) ?? (e instanceof Error ? e.message : String(e));
@@ -53,7 +58,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
  * it into place. An existing `finalDir` is first renamed to `.old-<name>`; a crash between the two
  * renames leaves that `.old-` folder, which `recoverDir` (run here and by `sweepLeftovers` at open)
  * puts back, so a crash never leaves neither. If `build` throws, `finalDir` is untouched and the
- * builder's own error is rethrown as it is; a failing file-system step becomes a StoreError.
+ * builder's own error is rethrown as it is, except a file-system error (ENOSPC, EFBIG, EACCES...):
+ * that, like a failing step here, becomes a StoreError naming the folder and the fix.
  */
 export async function writeDirAtomic(finalDir: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
   const parent = path.dirname(finalDir);
@@ -63,7 +69,7 @@ export async function writeDirAtomic(finalDir: string, build: (tmpDir: string) =
       await fn();
     } catch (e) {
       await fsp.rm(tmp, { recursive: true, force: true });
-      throw wrap ? writeFailed(finalDir, e) : e;
+      throw wrap || isIoError(e) ? writeFailed(finalDir, e) : e;
     }
   };
   await step(async () => {

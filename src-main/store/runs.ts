@@ -200,7 +200,7 @@ export class RunRepository {
     const sql = `SELECT id, name, tags, protocol, status, status_reason, created_at, updated_at, backend, device,
         dataset_checksum, app_version, final, swapped, checkpoint_path, weights_path,
         json_extract(config, '$.model.widthDivisor') AS width_divisor
-      FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`;
+      FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC`;
     const params = {
       q: `%${(search ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
       status: filter.status ?? null,

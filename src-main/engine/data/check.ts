@@ -1,11 +1,9 @@
 /** checkDataset: a cheap look at a dataset path for UI forms (layout, counts, one image per class). */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DatasetCheck } from '../../api';
 import { binaryClasses, binaryCounts } from './binary';
 import { decodeJpeg } from './decode';
 import { detectLayout, type Detected } from './detect';
-import { listFolder } from './folder';
+import { listFolder, readFolderFile } from './folder';
 import { indexTree, type TreeIndex } from './tree';
 import { SPLITS, errorText } from './types';
 import { extractZip, listZip, readZipFile } from './zip';
@@ -24,7 +22,7 @@ function countsOf(found: Detected): Counts {
   }
   if (found.layout === 'folder') {
     const index = indexTree(listFolder(found.path).entries, found.path);
-    return treeCounts(index, (p) => readFileSync(join(found.path, p)), found.path);
+    return treeCounts(index, (p) => readFolderFile(found.path, p), found.path);
   }
   const buf = readZipFile(found.path);
   const index = indexTree(listZip(buf, found.path), found.path);

@@ -2,7 +2,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hasBinaryBatches } from './binary';
-import { DataError, type Layout } from './types';
+import { DataError, ioReason, type Layout } from './types';
 import { looksLikeZip } from './zip';
 
 export interface Detected {
@@ -15,11 +15,15 @@ const EXPECTED = 'give the path of a CIFAR-10 zip, image folder or cifar-10-batc
 
 function head(file: string): Uint8Array {
   const buf = Buffer.alloc(4);
-  const fd = openSync(file, 'r');
   try {
-    readSync(fd, buf, 0, 4, 0);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, buf, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw new DataError(`cannot read dataset ${file} (${ioReason(e)}) — check its permissions, or copy it somewhere readable`);
   }
   return buf;
 }
@@ -49,7 +53,12 @@ export function detectLayout(raw: string): Detected {
   if (!raw.trim()) throw new DataError(`dataset path is empty — ${EXPECTED}`);
   const path = resolve(raw);
   if (!existsSync(path)) throw new DataError(`dataset not found: ${path} — ${EXPECTED}`);
-  if (!statSync(path).isDirectory()) return detectFile(path);
+  const st = statSync(path);
+  if (!st.isDirectory() && !st.isFile()) {
+    // A named pipe or device would block the reader (and the host's event loop) forever.
+    throw new DataError(`${path} is not a regular file or folder (a pipe, socket or device) — ${EXPECTED}`);
+  }
+  if (!st.isDirectory()) return detectFile(path);
   if (hasBinaryBatches(path)) return { layout: 'binary', path };
   const nested = join(path, 'cifar-10-batches-bin');
   if (existsSync(nested) && hasBinaryBatches(nested)) return { layout: 'binary', path: nested };

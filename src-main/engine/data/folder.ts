@@ -1,8 +1,8 @@
 /** Listing an image-folder directory as tree entries, without walking beyond the dataset's depth. */
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, errorText } from './types';
+import { DataError, errorText, ioReason } from './types';
 import type { TreeEntry } from './tree';
 
 export interface FolderListing {
@@ -18,6 +18,23 @@ function readDir(dir: string): Dirent[] {
     return readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     throw new DataError(`cannot read folder ${dir}: ${errorText(e)} — check the path and its permissions`);
+  }
+}
+
+function statFile(file: string): { size: number; mtimeMs: number } {
+  try {
+    return statSync(file);
+  } catch (e) {
+    throw new DataError(`cannot read image ${file} (${ioReason(e)}) — remove or replace that file (a broken link?)`);
+  }
+}
+
+/** Reads one image of an image-folder dataset; a file gone or unreadable becomes a DataError. */
+export function readFolderFile(dir: string, rel: string): Uint8Array {
+  try {
+    return readFileSync(join(dir, rel));
+  } catch (e) {
+    throw new DataError(`cannot read image ${rel} in ${dir} (${ioReason(e)}) — check the file, or remove it`);
   }
 }
 
@@ -48,7 +65,7 @@ function walkSplit(dir: string, rel: string, out: Collected): void {
     out.add(`${rel}${c.name}/`);
     for (const f of readDir(classDir)) {
       if (isDir(classDir, f)) continue;
-      const st = statSync(join(classDir, f.name));
+      const st = statFile(join(classDir, f.name));
       out.add(`${rel}${c.name}/${f.name}`, st.size, st.mtimeMs);
     }
   }

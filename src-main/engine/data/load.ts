@@ -1,12 +1,11 @@
 /** loadCifar10: any of the three layouts, sliced per class, through the decoded cache. */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { binaryStamp, loadBinary } from './binary';
 import { cacheKey, readCache, writeCache } from './cache';
 import { decodeTree } from './decode';
 import { detectLayout, type Detected } from './detect';
-import { listFolder } from './folder';
+import { listFolder, readFolderFile } from './folder';
 import { indexTree, sliceTree, type TreeIndex } from './tree';
 import { perClassLimit, type Cifar, type LoadOptions, type SplitName } from './types';
 import { extractZip, listZip, readZipFile } from './zip';
@@ -33,7 +32,7 @@ async function loadFolder(dir: string, limits: Limits, opts: LoadOptions, listin
   const files = selectFiles(index, limits);
   const split = await decodeTree({
     files,
-    read: (p) => readFileSync(join(dir, p)),
+    read: (p) => readFolderFile(dir, p),
     where: dir,
     onProgress: opts.onProgress,
   });

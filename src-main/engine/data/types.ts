@@ -73,3 +73,9 @@ export function yieldToLoop(): Promise<void> {
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** A file-system error's code (`ENOENT`, `EACCES`...), else its message: the reason, without the path. */
+export function ioReason(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : errorText(e);
+}

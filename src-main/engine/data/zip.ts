@@ -1,7 +1,7 @@
 /** Reading an image-folder zip with fflate: list the entries, then extract only those needed. */
 import { readFileSync } from 'node:fs';
 import { unzipSync, type Unzipped } from 'fflate';
-import { DataError, errorText } from './types';
+import { DataError, errorText, ioReason } from './types';
 import type { TreeEntry } from './tree';
 
 const ZIP_MAGIC = [0x50, 0x4b];
@@ -17,7 +17,12 @@ export function unsafeEntryName(name: string): boolean {
 }
 
 export function readZipFile(file: string): Uint8Array {
-  const buf = readFileSync(file);
+  let buf: Uint8Array;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    throw new DataError(`cannot read ${file} (${ioReason(e)}) — check its permissions, or copy it somewhere readable`);
+  }
   if (!looksLikeZip(buf)) {
     throw new DataError(
       `not a zip file: ${file} — give a CIFAR-10 zip with train/<class>/*.jpg and test/<class>/*.jpg`,
