@@ -125,8 +125,13 @@ export const RunConfigSchema = z.object({
   model: ModelConfigSchema.default(ModelConfigSchema.parse({})),
   data: DataConfigSchema,
   optimiser: OptimiserSchema.default(OptimiserSchema.parse({})),
-  /** Training epochs (baseline, control) or fine-tuning epochs (manual, ours). */
-  epochs: z.number().int().min(1, 'epochs must be at least 1').max(10000),
+  /** Training epochs (baseline, control) or fine-tuning epochs (manual, ours); 0 only with initFrom. */
+  epochs: z.number().int().min(0, 'epochs must be at least 1').max(10000),
+  /**
+   * Baseline only: start from a model folder (model.json + shards, e.g. a Keras ResNet-50 exported
+   * with tensorflowjs_converter) instead of random weights. With epochs 0 it is only measured.
+   */
+  initFrom: z.string().min(1).optional(),
   batchSize: z.number().int().min(1, 'batch size must be at least 1').max(8192),
   seed: z.number().int().min(0).default(42),
   backend: z.enum(['auto', ...BACKENDS]).default('auto'),
@@ -149,6 +154,13 @@ export const RunConfigSchema = z.object({
     .default({ temperature: 4, alpha: 0.9, bnRecalibrationBatches: 20 }),
   /** Inference timing: batch size used over the test set. */
   inferenceBatch: z.number().int().min(1).default(256),
+}).superRefine((c, ctx) => {
+  if (c.epochs === 0 && !(c.protocol === 'baseline' && c.initFrom)) {
+    ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'epochs must be at least 1' });
+  }
+  if (c.initFrom && c.protocol !== 'baseline') {
+    ctx.addIssue({ code: 'custom', path: ['initFrom'], message: 'initFrom applies to the baseline protocol; other protocols start from a baseline run' });
+  }
 });
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 export type RunConfig = z.infer<typeof RunConfigSchema>;

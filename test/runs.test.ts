@@ -33,7 +33,7 @@ function cli(args: string[], store: string) {
 /** Starts a training run and SIGKILLs it once `when` matches its stderr; resolves with the run id. */
 function trainAndKill(store: string, when: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...TRAIN, '--data', zip, '--store', store], { cwd: ROOT, env: { ...process.env, DWSWAP_BACKEND: 'cpu' } });
+    const child = spawn(process.execPath, [CLI, ...TRAIN, '--data', zip, '--store', store], { cwd: ROOT, env: { ...process.env, DWSWAP_BACKEND: 'cpu', DWSWAP_PROGRESS_INTERVAL: '0' } });
     let err = '';
     let id = '';
     child.stderr.on('data', (d: Buffer) => {
@@ -50,15 +50,25 @@ function finalWeights(store: string, id: string): Buffer {
 }
 
 describe('a run killed with SIGKILL', () => {
-  let reference: { weights: Buffer; testAcc: number };
+  let reference: { weights: Buffer; testAcc: number; modelDir: string };
 
   beforeAll(() => {
     const store = path.join(tmp, 'straight');
     const r = cli([...TRAIN, '--data', zip, '--json'], store);
     expect(r.status, r.stderr).toBe(0);
     const run = JSON.parse(r.stdout);
-    reference = { weights: finalWeights(store, run.id), testAcc: run.final.testAcc };
+    reference = { weights: finalWeights(store, run.id), testAcc: run.final.testAcc, modelDir: path.join(store, 'runs', run.id, 'model') };
   }, 120_000);
+
+  it('its saved model, imported as a baseline with --init-from and 0 epochs, measures the same', () => {
+    const store = path.join(tmp, 'imported');
+    const r = cli(['train', '--protocol', 'baseline', '--init-from', reference.modelDir, '--epochs', '0', '--batch', '20', '--data', zip, '--json'], store);
+    expect(r.status, r.stderr).toBe(0);
+    const run = JSON.parse(r.stdout);
+    expect(run.config.model.widthDivisor, 'the structure comes from the model folder').toBe(16);
+    expect(run.final.epochsTrained).toBe(0);
+    expect(run.final.testAcc, 'same weights, same test set, same accuracy').toBe(reference.testAcc);
+  }, 60_000);
 
   const points: [string, RegExp][] = [
     ['mid-epoch, before any checkpoint', /epoch 1\/3 batch 2\//],

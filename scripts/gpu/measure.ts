@@ -181,32 +181,6 @@ export interface InferenceState {
   asyncTimer: boolean;
 }
 
-/**
- * metrics.inferenceSeconds with its warm-up read made asynchronous. TF.js's WebGPU backend reads
- * synchronously (dataSync) through an OffscreenCanvas, which Node does not have, so the engine's
- * timer throws there before timing anything; everything timed is the same loop.
- */
-async function inferenceSecondsAsync(model: tf.LayersModel, x: tf.Tensor4D, batchSize: number): Promise<number> {
-  const n = x.shape[0];
-  const warm = tf.tidy(() => model.predict(x.slice(0, Math.min(batchSize, n))) as tf.Tensor);
-  await warm.data();
-  warm.dispose();
-  const t0 = performance.now();
-  let last: tf.Tensor | null = null;
-  for (let i = 0; i < n; i += batchSize) {
-    last?.dispose();
-    last = tf.tidy(() => model.predict(x.slice(i, Math.min(batchSize, n - i))) as tf.Tensor);
-  }
-  await last?.data();
-  last?.dispose();
-  return (performance.now() - t0) / 1000;
-}
-
-function cannotReadSync(e: unknown): boolean {
-  const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
-  return /OffscreenCanvas|synchronous|readSync/i.test(text);
-}
-
 /** Seconds to predict the first `count` images of x at `batch`. */
 async function timeImages(
   model: tf.LayersModel,
@@ -216,16 +190,9 @@ async function timeImages(
   state: InferenceState,
 ): Promise<number> {
   const part = count === x.shape[0] ? x : x.slice(0, count);
+  void state; // the engine's timer reads back asynchronously, so it also works on WebGPU in Node
   try {
-    if (!state.asyncTimer) {
-      try {
-        return await inferenceSeconds(model, part, batch);
-      } catch (e) {
-        if (!cannotReadSync(e)) throw e;
-        state.asyncTimer = true;
-      }
-    }
-    return await inferenceSecondsAsync(model, part, batch);
+    return await inferenceSeconds(model, part, batch);
   } finally {
     if (part !== x) part.dispose();
   }

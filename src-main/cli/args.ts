@@ -34,6 +34,7 @@ const OPTIONS = {
   'no-augment': { type: 'boolean' },
   'bn-momentum': { type: 'string' },
   'zero-init-residual': { type: 'boolean' },
+  'init-from': { type: 'string' },
   name: { type: 'string' },
   ref: { type: 'string' },
   profile: { type: 'string' },

@@ -8,13 +8,15 @@ export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (h
                [--width N] [--train-per-class N] [--test-per-class N] [--optimiser study|fast] [--lr X]
                [--seed N] [--backend auto|tensorflow-gpu|tensorflow|webgpu|cpu] [--baseline RUN_ID]
                [--swap LIST] [--init svd|random] [--threshold X] [--threshold-mode absolute|relative]
-               [--fine-tune-epochs N] [--bn-momentum X] [--zero-init-residual] [--no-augment] [--name TEXT] [--json]
+               [--fine-tune-epochs N] [--bn-momentum X] [--zero-init-residual] [--init-from MODEL_DIR]
+               [--no-augment] [--name TEXT] [--json]
   dwswap runs [--json]            dwswap resume RUN_ID          dwswap delete RUN_ID
   dwswap compare RUN_ID... [--ref RUN_ID] [--json|--md]
   dwswap export RUN_ID FILE.dwrun dwswap import FILE.dwrun      dwswap check-data PATH
   dwswap reproduce seed [--profile reduced|full|smoke] [--data PATH] [--out DIR]
 
   --store DIR   where runs are kept (default ./data, or $DWSWAP_HOME)
+  $DWSWAP_MEMORY_MB  memory a run may plan for; a run needing more is refused (default: this machine's RAM)
   LIST          block names separated by commas: conv2_1,conv3_2 (or conv2_block1, block_conv2_1)
   Ctrl-C cancels a run after its current batch; dwswap resume continues from its last checkpoint.`;
 

@@ -44,6 +44,7 @@ async function fineTune(ctx: RunContext, net: Net, step: Step, done: number, tot
     optimiserConfig: resolveOptimiser(cfg.optimiser),
     augment: cfg.data.augment,
     signal: ctx.signal,
+    progressInterval: ctx.progressInterval,
     onProgress: (p) => ctx.emit({ type: 'progress', progress: p, fraction: (done + (p.epoch + p.batch / p.batches) / p.epochs) / total() }),
     onEpochEnd: (_e, metrics) => {
       seconds += metrics.seconds;

@@ -12,7 +12,7 @@ import { createOptimiser, resolveOptimiser } from './optim';
 import { buildResNet50 } from './resnet';
 import { swapBlocks, type Net } from './swap';
 import { recalibrateBatchNorm, train, type TensorData, type TrainProgress } from './train';
-import { restoreOptimiser, serialiseNet, deserialiseNet, type Files } from './modelio';
+import { loadNetFromDir, restoreOptimiser, serialiseNet, deserialiseNet, type Files } from './modelio';
 
 export type EngineEvent =
   | { type: 'progress'; progress: TrainProgress; fraction: number }
@@ -30,6 +30,8 @@ export interface RunContext {
   loadBaseline(): Promise<Net>;
   /** Writes a checkpoint atomically; `state` is the protocol's JSON position. */
   saveCheckpoint(files: Files, state: CheckpointState): Promise<void>;
+  /** Minimum seconds between progress events (default 1). */
+  progressInterval?: number;
   /** The last checkpoint, if this run is being resumed. */
   checkpoint: { files: Files; state: CheckpointState } | null;
 }
@@ -78,6 +80,7 @@ async function trainPhase(
     distill: extra.teacher ? cfg.distill : undefined,
     test: ctx.data.test,
     signal: ctx.signal,
+    progressInterval: ctx.progressInterval,
     onProgress: (p) => ctx.emit({ type: 'progress', progress: p, fraction: extra.fraction?.(p) ?? (p.epoch + p.batch / p.batches) / p.epochs }),
     onEpochEnd: async (epoch, metrics) => {
       ctx.emit({ type: 'epoch', metrics });
@@ -102,7 +105,13 @@ async function startingNet(ctx: RunContext, fresh: () => Promise<Net>): Promise<
 /** Baseline: the classical ResNet-50 trained from scratch. */
 export async function runBaseline(ctx: RunContext): Promise<ProtocolResult> {
   const cfg = ModelConfigSchema.parse({ ...ctx.config.model, swapped: [] });
-  const net = await startingNet(ctx, async () => ({ model: buildResNet50(cfg, ctx.config.seed), config: cfg }));
+  const fresh = async (): Promise<Net> => ({ model: buildResNet50(cfg, ctx.config.seed), config: cfg });
+  const imported = async (): Promise<Net> => {
+    const net = await loadNetFromDir(ctx.config.initFrom!);
+    ctx.emit({ type: 'log', level: 'info', message: `started from ${ctx.config.initFrom} (${net.config.swapped.length} blocks swapped, 1/${net.config.widthDivisor} width)` });
+    return net;
+  };
+  const net = await startingNet(ctx, ctx.config.initFrom ? imported : fresh);
   const state = initialState(ctx);
   if (!(await trainPhase(ctx, net, state, 'train', ctx.config.epochs))) return CANCELLED;
   return { cancelled: false, net, final: await measureFinal(ctx, net, state), greedy: [] };

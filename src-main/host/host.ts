@@ -16,7 +16,7 @@ import {
   type RunRecord,
 } from '../api';
 import { checkDataset, findDefaultDataset } from '../engine/data';
-import { checkModelDir } from '../engine/modelio';
+import { checkModelDir, loadNetFromDir } from '../engine/modelio';
 import { inspectModel } from '../engine/params';
 import { buildComparison, openStore, type Store } from '../store';
 import { HostError } from './errors';
@@ -89,6 +89,7 @@ export class Host implements HostService {
     const config = RunConfigSchema.parse(input);
     const baseline = this.baselineFor(config);
     if (baseline) config.model = { ...config.model, widthDivisor: baseline.config.model.widthDivisor, head: baseline.config.model.head, classes: baseline.config.model.classes, bnMomentum: baseline.config.model.bnMomentum, zeroInitResidual: baseline.config.model.zeroInitResidual };
+    if (config.initFrom) config.model = await importedModelConfig(config);
     checkDepthMultiplier(config);
     const check = await checkDataset(config.data.path);
     if (!check.ok) throw new HostError('bad-input', check.message, 'data.path');
@@ -205,6 +206,21 @@ function checkClasses(config: RunConfig, classes: string[], baseline: RunRecord 
     throw new HostError('bad-input', `the dataset has ${classes.length} classes (${shown}) but baseline run '${baseline.name}' was trained on ${n}; use a dataset with the baseline's classes`, 'data.path');
   }
   throw new HostError('bad-input', `the dataset has ${classes.length} classes (${shown}) but the model has ${n} outputs; set model.classes to ${classes.length} or leave it out`, 'model.classes');
+}
+
+/**
+ * An imported model folder must be a complete TF.js Layers ResNet-50; its structure (width, swapped
+ * blocks, head, classes) then describes the run, whatever the request said.
+ */
+async function importedModelConfig(config: RunConfig): Promise<RunConfig['model']> {
+  try {
+    checkModelDir(config.initFrom!);
+    const net = await loadNetFromDir(config.initFrom!);
+    net.model.dispose();
+    return { ...net.config, bnMomentum: config.model.bnMomentum, zeroInitResidual: false };
+  } catch (e) {
+    throw new HostError('bad-input', `cannot start from ${config.initFrom}: ${(e as Error).message}`, 'initFrom');
+  }
 }
 
 function requireString(v: unknown, field: string): string {

@@ -67,6 +67,7 @@ export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromW
         post({ type: 'checkpoint', dir: checkpointDir, epochsSpent: state.epochsSpent });
       },
       checkpoint: spec.resume ? readCheckpoint(checkpointDir) : null,
+      progressInterval: Number(process.env.DWSWAP_PROGRESS_INTERVAL ?? 1),
     };
     if (ctx.checkpoint) post({ type: 'resumed', greedy: ctx.checkpoint.state.greedy?.records ?? [], epochsSpent: ctx.checkpoint.state.epochsSpent });
     const result = await PROTOCOLS[spec.config.protocol](ctx);

@@ -156,10 +156,10 @@ export function startHost(dataDir: string, timeoutMs = 60_000): Promise<HostProc
       const text = b.toString('utf8');
       log += text;
       out += text;
-      const m = /^(http:\/\/[^\s/]+)\/\?token=(\S+)$/m.exec(out);
+      const m = /^(http:\/\/[^\s/]+)\/\?token=(\S+)\r?\n/m.exec(out); // a whole line, not a partial chunk
       if (!m) return;
       clearTimeout(timer);
-      const [url, origin, token] = [m[0], m[1], m[2]];
+      const [url, origin, token] = [m[0].trim(), m[1], m[2]];
       resolve({
         url,
         origin,
