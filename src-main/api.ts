@@ -333,6 +333,9 @@ export interface DatasetCheck {
   message: string;
 }
 
+/** The file extension of a run archive (exportRun writes one, importRun reads one). */
+export const ARCHIVE_EXTENSION = '.dwrun';
+
 /** Every request the UI can make; the host implements exactly this. */
 export interface HostApi {
   info(): Promise<{ appVersion: string; dataDir: string; backend: BackendReport | null; defaultDataset: string | null }>;
@@ -347,6 +350,13 @@ export interface HostApi {
   tagRun(id: string, tags: string[]): Promise<void>;
   deleteRun(id: string): Promise<void>;
   compare(ids: string[], referenceId?: string): Promise<Comparison>;
+  /**
+   * Writes the run as one `.dwrun` file at `path` on the host's machine (absolute; `.dwrun` is
+   * appended when missing; an existing file there is replaced). Answers where it was written.
+   */
+  exportRun(id: string, path: string): Promise<{ path: string }>;
+  /** Adds the run in the `.dwrun` file at `path` (on the host's machine); answers its id here. */
+  importRun(path: string): Promise<{ id: string }>;
 }
 
 export type HostMethod = keyof HostApi;
@@ -363,6 +373,8 @@ export const HOST_METHODS: readonly HostMethod[] = [
   'tagRun',
   'deleteRun',
   'compare',
+  'exportRun',
+  'importRun',
 ];
 
 /** Error shape sent across transports: a one-line message naming the problem and the fix. */

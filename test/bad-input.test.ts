@@ -447,7 +447,7 @@ const ROWS: Row[] = [
     cli: () => ['resume', seed.runs.failedNoData],
   },
 
-  // Run archives (the CLI's import; the contract has no import). Entry-level checks: store.test.ts.
+  // Run archives through the CLI's import (the contract's importRun and exportRun: host-archive.test.ts). Entry-level checks: store.test.ts.
   {
     what: 'import: not an archive',
     message: /notes\.dwrun is not a \.dwrun archive \(not a readable zip\); export the run again from the workbench$/,

@@ -75,6 +75,8 @@ function eventHost(): HostService & { emit(e: HostEvent): void; infoCalls: numbe
     tagRun: unused,
     deleteRun: unused,
     compare: unused,
+    exportRun: unused,
+    importRun: unused,
   };
   return h;
 }

@@ -51,6 +51,8 @@ function plainHost(): HostService & { emit(e: HostEvent): void; calls: string[] 
     tagRun: notUsed,
     deleteRun: notUsed,
     compare: notUsed,
+    exportRun: notUsed,
+    importRun: notUsed,
   };
 }
 
@@ -83,6 +85,11 @@ describe('dispatch: envelopes', () => {
     expect(await bad({ id: 3, method: 'close', args: [] })).toMatchObject({ id: 3, field: 'method' });
     expect(await bad({ id: 4, method: 'info', args: {} })).toMatchObject({ id: 4, field: 'args' });
     expect(await bad({ id: 5, method: 'info', args: [1] })).toMatchObject({ id: 5, field: 'args' });
+    expect(await bad({ id: 5, method: 'exportRun', args: ['r1', '/x.dwrun', 1] })).toMatchObject({
+      id: 5,
+      field: 'args',
+    });
+    expect(await bad({ id: 5, method: 'importRun', args: ['/x.dwrun', 1] })).toMatchObject({ id: 5, field: 'args' });
     expect(await bad({ id: 6, method: 'getRun', args: [1n] })).toMatchObject({ id: 6, field: 'args' });
     expect(host.calls).not.toContain('constructor');
   });

@@ -19,6 +19,7 @@ import { checkDataset, findDefaultDataset } from '../engine/data';
 import { checkModelDir, loadNetFromDir } from '../engine/modelio';
 import { inspectModel } from '../engine/params';
 import { buildComparison, openStore, type Store } from '../store';
+import { exportTarget, exportWriteError, importReadError, importSource } from './archive-paths';
 import { HostError } from './errors';
 import { checkDepthMultiplier, checkMemory, memoryBudget } from './limits';
 import { applyWorkerMessage } from './progress';
@@ -171,10 +172,39 @@ export class Host implements HostService {
 
   async deleteRun(id: unknown) {
     const runId = requireString(id, 'id');
-    if (this.runner.runningId === runId || this.runner.isQueued(runId)) {
+    if (this.isLive(runId)) {
       throw new HostError('conflict', 'this run is running or queued; cancel it before deleting it');
     }
     this.store.deleteRun(runId);
+  }
+
+  async exportRun(id: unknown, file: unknown) {
+    const runId = requireString(id, 'id');
+    const run = this.store.getRun(runId);
+    if (this.isLive(runId)) {
+      const state = this.runner.runningId === runId ? 'running' : 'queued';
+      throw new HostError('conflict', `run '${run.name || runId}' is ${state}; export it once it has finished, or cancel it first`);
+    }
+    const dest = exportTarget(file, this.dataDir);
+    try {
+      await this.store.exportRun(runId, dest);
+    } catch (e) {
+      throw exportWriteError(e, dest);
+    }
+    return { path: dest };
+  }
+
+  async importRun(file: unknown) {
+    const source = importSource(file);
+    try {
+      return { id: (await this.store.importRun(source)).id };
+    } catch (e) {
+      throw importReadError(e);
+    }
+  }
+
+  private isLive(id: string): boolean {
+    return this.runner.runningId === id || this.runner.isQueued(id);
   }
 
   async compare(ids: unknown, referenceId?: unknown) {

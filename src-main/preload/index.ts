@@ -24,6 +24,8 @@ const METHODS = [
   'tagRun',
   'deleteRun',
   'compare',
+  'exportRun',
+  'importRun',
 ] as const satisfies readonly HostMethod[];
 
 // Fails to compile when api.ts gains a method this list lacks.

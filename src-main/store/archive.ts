@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
-import type { RunRecord } from '../api';
+import { ARCHIVE_EXTENSION, type RunRecord } from '../api';
 import { errnoCode, StoreError } from './errors';
 import { listFiles, writeDirAtomic, writeFileAtomic } from './files';
 import { encodeJson } from './json';
@@ -16,7 +16,7 @@ import { isSafeRunId, newRunId } from './validate';
 import { RunRecordSchema } from './schema';
 import { isSpecialMode, listZipEntries, type ZipEntryInfo } from './zip';
 
-export const ARCHIVE_EXTENSION = '.dwrun';
+export { ARCHIVE_EXTENSION };
 const RECORD = 'run.json';
 const FILES = 'files/';
 const IMPORTED_RUNNING_REASON = 'it was exported while still running; resume it to continue from its last checkpoint';

@@ -27,6 +27,8 @@ const ARITY = {
   tagRun: 2,
   deleteRun: 1,
   compare: 2,
+  exportRun: 2,
+  importRun: 1,
 } as const satisfies { [K in HostMethod]: Required<Parameters<HostApi[K]>>['length'] };
 
 type Envelope = { id: number; method: HostMethod; args: unknown[] };

@@ -181,15 +181,29 @@ export function chartLines(page: Page, testid: string): Promise<number[]> {
 // History and Compare.
 // ---------------------------------------------------------------------------------------------
 
-/** The history table's rows: run id, status badge and the row's text. */
+/** The history table's rows: run id, status badge, the row's text and whether it is highlighted. */
 export function historyRows(page: Page) {
   return page.$$eval('[data-testid="run-row"]', (trs) =>
     trs.map((tr) => ({
       id: tr.getAttribute('data-run-id'),
       status: tr.querySelector('[data-status]')?.getAttribute('data-status') ?? null,
       text: tr.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+      highlighted: tr.getAttribute('data-highlight') === 'true',
     })),
   );
+}
+
+/** Opens History's export dialog for a run; resolves with the path it proposes. */
+export async function openExport(page: Page, runId: string): Promise<string> {
+  await page.click(`[data-testid="run-row"][data-run-id="${runId}"] ${tid('export-run')}`);
+  await page.waitForSelector(tid('dialog-input'), { state: 'visible' });
+  return page.inputValue(tid('dialog-input'));
+}
+
+/** Types `value` into the open History dialog and presses its confirm button. */
+export async function confirmDialog(page: Page, value: string): Promise<void> {
+  await page.fill(tid('dialog-input'), value);
+  await page.click(tid('dialog-confirm'));
 }
 
 /** The final table: run rows, difference rows with their cells, and its whole text. */

@@ -381,6 +381,79 @@ describe.skipIf(SKIP)(TITLE, () => {
     expect(h.pdfPages(pdf) ?? 1, 'the report fits on a few A4 pages').toBeLessThanOrEqual(4);
   }, 60_000);
 
+  it('7. export a run from History to a file and import it back: a new, highlighted row with the same results', async () => {
+    expect(runs.baseline, 'needs the baseline of scenario 2').toBeTruthy();
+    await page.goto(host!.at('#/history'));
+    const before = await h.until(
+      'the three runs of scenarios 2 to 5 in History',
+      () => v.historyRows(page),
+      (r) => r.length === 3,
+    );
+    const proposed = await v.openExport(page, runs.baseline!);
+    expect(proposed, 'the default destination: <dataDir>/exports/<run name>.dwrun').toBe(
+      path.join(ws.dataDir, 'exports', 'e2e baseline.dwrun'),
+    );
+    await v.confirmDialog(page, 'relative/baseline.dwrun');
+    await h.waitText(
+      page,
+      tid('dialog-error'),
+      /^relative\/baseline\.dwrun is not an absolute path; give the full path/,
+      'the dialog to refuse a relative path in one line',
+    );
+
+    const file = path.join(ws.root, 'exported-baseline'); // .dwrun is appended
+    await v.confirmDialog(page, file);
+    await h.waitText(page, tid('archive-path'), `${file}.dwrun`, 'History to say where the run was written');
+    expect(await h.textOf(page, tid('archive-notice')), 'the notice names the run').toContain(
+      'Exported “e2e baseline”',
+    );
+    expect(statSync(`${file}.dwrun`).size, 'the archive is on the host’s disk').toBeGreaterThan(10_000);
+
+    await page.click(tid('import-run'));
+    await v.confirmDialog(page, `${file}.dwrun`);
+    const after = await h.until(
+      'a fourth row, the imported copy',
+      () => v.historyRows(page),
+      (r) => r.length === 4,
+    );
+    const known = new Set(before.map((r) => r.id));
+    const copy = after.find((r) => !known.has(r.id))!;
+    const original = after.find((r) => r.id === runs.baseline)!;
+    expect(copy.highlighted, 'the imported run is highlighted').toBe(true);
+    expect(
+      after.filter((r) => r.highlighted),
+      'only it',
+    ).toHaveLength(1);
+    expect(copy.status, 'imported as done').toBe('done');
+    const withoutId = (r: { id: string | null; text: string }) => r.text.replace(r.id!.slice(0, 8), '<id>');
+    expect(withoutId(copy), 'the same name, protocol, metrics and date as the original').toBe(withoutId(original));
+    expect(await h.textOf(page, tid('archive-notice'))).toContain('Imported “e2e baseline”');
+  }, 60_000);
+
+  it('8. launch a baseline from a model folder: a bad folder is refused next to the field, a good one is measured', async () => {
+    expect(runs.baseline, 'needs the baseline of scenario 2').toBeTruthy();
+    await v.fillLauncher(page, { protocol: 'baseline', name: 'e2e from folder', epochs: 0, dataset: dataset() });
+    await page.fill(tid('init-from'), path.join(ws.root, 'no-such-model'));
+    await page.click(tid('start-run'));
+    await h.waitText(
+      page,
+      tid('error-initFrom'),
+      /^cannot start from .*no-such-model/,
+      'the host’s refusal next to the field',
+    );
+    expect(page.url(), 'still on Launch').toContain('#/launch');
+
+    // The baseline's own saved model: 0 epochs only measures it, with the folder's structure (1/16 width).
+    await page.fill(tid('init-from'), path.join(ws.dataDir, 'runs', runs.baseline!, 'model'));
+    await v.startFromLauncher(page);
+    const looks = await v.watchLive(page, 'the measuring run to finish', v.settled);
+    expect(looks[looks.length - 1].status, await finishedWith('the measuring run finished')).toBe('done');
+    await page.waitForSelector(tid('final-metrics'));
+    expect(await h.textOf(page, tid('final-params')), 'the model of the folder: 1/16 width').toBe(
+      formatParams(inspect({ widthDivisor: 16 }).totalParams),
+    );
+  }, 90_000);
+
   it('the renderer threw no uncaught exception through all of this', () => {
     expect(seen.errors, 'uncaught exceptions in the page').toEqual([]);
   });

@@ -87,6 +87,32 @@ describe('launcher draft', () => {
     expect(again.optimiser).toMatchObject({ name: 'rmsprop', learningRate: 1e-5, centered: true });
   });
 
+  it('maps the model folder to initFrom for a baseline only, trimmed; it then allows 0 epochs', () => {
+    const d = { ...ok(), initFrom: '  /models/keras-resnet50 ', epochs: 0 };
+    const v = validateDraft(d);
+    expect(v.errors, 'epochs 0 measures an imported model').toEqual({});
+    expect(v.config?.initFrom).toBe('/models/keras-resnet50');
+    expect(v.config?.epochs).toBe(0);
+
+    expect(toConfigInput({ ...d, initFrom: '   ' }).initFrom, 'blank means random weights').toBeUndefined();
+    expect(validateDraft({ ...d, initFrom: '' }).errors.epochs, 'without a folder 0 epochs is refused').toBe(
+      'epochs must be at least 1',
+    );
+    const manual = { ...d, protocol: 'manual' as const, epochs: 1 };
+    manual.model.swapped = ['conv2_block1'];
+    expect(toConfigInput(manual).initFrom, 'other protocols start from a baseline run, not a folder').toBeUndefined();
+    expect(validateDraft(manual).errors).toEqual({});
+  });
+
+  it('a re-run of a run started from a model folder keeps the folder', () => {
+    const first = validateDraft({ ...ok(), initFrom: '/models/m', epochs: 0 }).config!;
+    const draft = draftFromConfig(first, 'again');
+    expect(draft.initFrom).toBe('/models/m');
+    expect(validateDraft(draft).config).toEqual({ ...first, name: 'again' });
+    expect(draftFromConfig({ ...first, initFrom: undefined }, '').initFrom).toBe('');
+    expect(fieldLabel('initFrom')).toBe('Start from model folder');
+  });
+
   it('finds errors on sub-paths and names fields for people', () => {
     const errs = issuesToFieldErrors([{ path: ['model', 'swapped', 3], message: 'unknown block name' }]);
     expect(fieldError(errs, 'model.swapped')).toBe('unknown block name');

@@ -117,6 +117,12 @@ export class HostClient implements HostService {
   compare(ids: string[], referenceId?: string) {
     return this.call('compare', ids, referenceId);
   }
+  exportRun(id: string, path: string) {
+    return this.call('exportRun', id, path);
+  }
+  importRun(path: string) {
+    return this.call('importRun', path);
+  }
 }
 
 const TOKEN_KEY = 'dwswap.token';

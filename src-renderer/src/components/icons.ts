@@ -21,6 +21,8 @@ export const PATHS = {
   play: ['M7 5l12 7-12 7z'],
   plus: ['M12 5v14', 'M5 12h14'],
   arrowRight: ['M5 12h14', 'M13 6l6 6-6 6'],
+  download: ['M12 4v11', 'M7 10l5 5 5-5', 'M4 20h16'],
+  upload: ['M12 20V9', 'M7 14l5-5 5 5', 'M4 4h16'],
   server: ['M4 4h16v6H4z', 'M4 14h16v6H4z', 'M8 7h.01', 'M8 17h.01'],
 } as const;
 

@@ -17,6 +17,8 @@ export interface RunDraft {
   name: string;
   protocol: ProtocolKind;
   baselineRunId: string;
+  /** Baseline only: a model folder (model.json + shards) to start from; '' = random weights. */
+  initFrom: string;
   model: { widthDivisor: number; swapped: string[]; swap: SwapSpec };
   data: { path: string; trainPerClass: number; testPerClass: number; augment: boolean };
   optimiser: OptimiserConfig;
@@ -105,6 +107,7 @@ export function defaultDraft(d: DraftDefaults = {}): RunDraft {
     name: '',
     protocol: 'baseline',
     baselineRunId: '',
+    initFrom: '',
     model: {
       widthDivisor: d.widthDivisor ?? 1,
       swapped: [...(d.swapped ?? [])],
@@ -128,6 +131,7 @@ export function draftFromConfig(c: RunConfig, name: string): RunDraft {
     name,
     protocol: c.protocol,
     baselineRunId: c.baselineRunId ?? '',
+    initFrom: c.initFrom ?? '',
     model: { widthDivisor: c.model.widthDivisor, swapped: [...c.model.swapped], swap: { ...c.model.swap } },
     data: { ...c.data },
     optimiser: { ...c.optimiser },
@@ -152,6 +156,7 @@ export function swappedFor(d: RunDraft): string[] {
 export function toConfigInput(d: RunDraft): RunConfigInput {
   const swap = d.protocol === 'ours' ? { ...d.model.swap, init: 'svd' as const } : { ...d.model.swap };
   const usesBaseline = PROTOCOL_INFO[d.protocol].baseline !== 'none';
+  const initFrom = d.protocol === 'baseline' ? d.initFrom.trim() : '';
   return {
     name: d.name.trim(),
     protocol: d.protocol,
@@ -163,6 +168,7 @@ export function toConfigInput(d: RunDraft): RunConfigInput {
     seed: d.seed,
     backend: d.backend,
     baselineRunId: usesBaseline && d.baselineRunId ? d.baselineRunId : undefined,
+    initFrom: initFrom || undefined,
     greedy: { ...d.greedy },
     distill: { ...d.distill },
     inferenceBatch: d.inferenceBatch,
@@ -222,6 +228,7 @@ export const FIELD_LABELS: Record<string, string> = {
   name: 'Run name',
   protocol: 'Protocol',
   baselineRunId: 'Baseline run',
+  initFrom: 'Start from model folder',
   'data.path': 'Dataset path',
   'data.trainPerClass': 'Train images per class',
   'data.testPerClass': 'Test images per class',

@@ -48,6 +48,16 @@ export const useRunsStore = defineStore('runs', () => {
     await host.deleteRun(id);
     await refresh();
   }
+  /** Writes the run as a `.dwrun` file on the host's disk; resolves with the path written. */
+  async function exportRun(id: string, path: string): Promise<string> {
+    return (await host.exportRun(id, path)).path;
+  }
+  /** Adds the run in a `.dwrun` file on the host's disk; resolves with its id once the list has it. */
+  async function importRun(path: string): Promise<string> {
+    const { id } = await host.importRun(path);
+    await refresh();
+    return id;
+  }
   function clearFilter(): void {
     Object.assign(filter, EMPTY_FILTER);
   }
@@ -72,6 +82,8 @@ export const useRunsStore = defineStore('runs', () => {
     rename,
     tag,
     remove,
+    exportRun,
+    importRun,
     clearFilter,
   };
 });
