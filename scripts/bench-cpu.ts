@@ -59,7 +59,7 @@ if (values.kernels === 'stock' || values.kernels === 'fast') {
     command: `npm run bench:cpu -- --steps ${steps} --batch ${batch} --width ${width}`,
     created: new Date().toISOString(),
     backend: 'cpu (TF.js pure JavaScript)',
-    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', node: process.version, load_average_1m_at_end: os.loadavg()[0] },
     config: { model: `ResNet-50 at 1/${width} width`, batch, steps, augment: true, optimiser: 'Adam (fast preset)' },
     results: [stock, fast],
     speedup: stock.msPerStep / fast.msPerStep,

@@ -360,7 +360,7 @@ export interface HostApi {
 }
 
 export type HostMethod = keyof HostApi;
-export const HOST_METHODS: readonly HostMethod[] = [
+export const HOST_METHODS = [
   'info',
   'inspect',
   'checkDataset',
@@ -375,7 +375,12 @@ export const HOST_METHODS: readonly HostMethod[] = [
   'compare',
   'exportRun',
   'importRun',
-];
+] as const satisfies readonly HostMethod[];
+
+// Fails to compile when HostApi gains a method this list lacks (the transports refuse unlisted ones).
+type UnlistedMethod = Exclude<HostMethod, (typeof HOST_METHODS)[number]>;
+const everyMethodListed: [UnlistedMethod] extends [never] ? true : UnlistedMethod = true;
+void everyMethodListed;
 
 /** Error shape sent across transports: a one-line message naming the problem and the fix. */
 export interface ApiError {

@@ -109,7 +109,6 @@ describe('bench-gpu on the cpu backend (width 16, random data)', () => {
         'seconds scale from the timed images',
       ).toBe(true);
       expect(close(r.msPerImage, (r.seconds * 1000) / r.images)).toBe(true);
-      expect(r.timer, "the engine's inferenceSeconds runs on cpu").toBe('engine');
     }
   });
 
@@ -171,8 +170,7 @@ describe('bench-gpu inference timer', () => {
       throw new ReferenceError('OffscreenCanvas is not defined');
     };
     try {
-      const r = await measureInference({ kind: 'classical', model, x, batch: 2, images: 6, capS: 60 }, { asyncTimer: false });
-      expect(r.timer).toBe('engine');
+      const r = await measureInference({ kind: 'classical', model, x, batch: 2, images: 6, capS: 60 });
       expect([r.images, r.timedImages, r.projected]).toEqual([6, 6, false]);
       expect(r.seconds).toBeGreaterThan(0);
     } finally {

@@ -12,7 +12,6 @@
  *   8. envelopes naming no contract method (constructor, onEvent, close) are refused  (transports.test.ts)
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +34,7 @@ import { dispatch } from '../src-main/transports/dispatch';
 import { serveHost, type ServedHost } from '../src-main/transports/ws';
 import { doneRun, folderState, modelFiles, okConfig, ROOT, runCli, runState, TINY_DATA } from './helpers/guarded-store';
 import { encodeJpeg, makeTinyCifarZip } from './helpers/tiny-cifar';
+import { connect, get } from './helpers/wire';
 
 let tmp: string;
 beforeAll(() => {
@@ -50,32 +50,6 @@ function everything(dir: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // 1-2. The headless host.
 // ---------------------------------------------------------------------------------------------
-
-/** Opens a socket; resolves with it once open, or with the HTTP status the server refused with. */
-function connect(url: string, origin?: string): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, origin ? { origin } : {});
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
-    ws.once('error', reject);
-  });
-}
-
-function get(port: number, target: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: target }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('the headless host (real host and store behind the WebSocket transport)', () => {
   const TOKEN = 'real-token-0123456789abcdef';

@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { dispatch, MAX_REQUEST_BYTES } from '../src-main/transports/dispatch';
 import { toApiError } from '../src-main/transports/errors';
 import { resolveStatic } from '../src-main/transports/static';
 import { serveHost, type ServedHost } from '../src-main/transports/ws';
+import { connect, get } from './helpers/wire';
 
 /** The transport's counterpart: a HostService made of plain functions, events emitted by hand. */
 function plainHost(): HostService & { emit(e: HostEvent): void; calls: string[] } {
@@ -159,39 +159,6 @@ describe('static paths', () => {
     expect(resolveStatic(root, '/.env')).toMatchObject({ status: 404 });
   });
 });
-
-interface HttpAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A raw request: the path goes on the wire unnormalised (fetch would collapse `/../`). */
-function get(port: number, path: string, method = 'GET'): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Opens a socket; resolves with it once open, or with the HTTP status the server refused with. */
-function connect(url: string, origin?: string): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, origin ? { origin } : {});
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
-    ws.once('error', (e) => reject(e));
-  });
-}
 
 function nextMessage(ws: WebSocket): Promise<WireMessage> {
   return new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)) as WireMessage)));

@@ -176,21 +176,9 @@ export async function measureFit(run: TrainingRun): Promise<TrainingResult> {
   return result(run, { ...config, scaling }, warm, timed, before, 'model.fit');
 }
 
-/** Mutable across calls: once the engine's timer cannot read back synchronously, use the async one. */
-export interface InferenceState {
-  asyncTimer: boolean;
-}
-
 /** Seconds to predict the first `count` images of x at `batch`. */
-async function timeImages(
-  model: tf.LayersModel,
-  x: tf.Tensor4D,
-  count: number,
-  batch: number,
-  state: InferenceState,
-): Promise<number> {
+async function timeImages(model: tf.LayersModel, x: tf.Tensor4D, count: number, batch: number): Promise<number> {
   const part = count === x.shape[0] ? x : x.slice(0, count);
-  void state; // the engine's timer reads back asynchronously, so it also works on WebGPU in Node
   try {
     return await inferenceSeconds(model, part, batch);
   } finally {
@@ -213,17 +201,17 @@ export interface InferenceRun {
  * Times a probe of about 100 images (at least one batch); if all `images` would fit in capS, times
  * them all, else times as many whole batches as fit and projects linearly, saying so.
  */
-export async function measureInference(run: InferenceRun, state: InferenceState): Promise<InferenceResult> {
+export async function measureInference(run: InferenceRun): Promise<InferenceResult> {
   const n = Math.min(run.images, run.x.shape[0]);
   const probeCount = Math.min(n, run.batch * Math.max(1, Math.ceil(100 / run.batch)));
-  const probe = await timeImages(run.model, run.x, probeCount, run.batch, state);
+  const probe = await timeImages(run.model, run.x, probeCount, run.batch);
   let timedImages = probeCount;
   let measured = probe;
   if (probeCount < n) {
     const projectedAll = (probe * n) / probeCount;
     const affordable = Math.floor((n * run.capS) / projectedAll / run.batch) * run.batch;
     timedImages = projectedAll <= run.capS ? n : Math.min(n, Math.max(probeCount, affordable));
-    if (timedImages > probeCount) measured = await timeImages(run.model, run.x, timedImages, run.batch, state);
+    if (timedImages > probeCount) measured = await timeImages(run.model, run.x, timedImages, run.batch);
   }
   const seconds = (measured * n) / timedImages;
   return {
@@ -235,6 +223,5 @@ export async function measureInference(run: InferenceRun, state: InferenceState)
     seconds,
     projected: timedImages < n,
     msPerImage: (seconds * 1000) / n,
-    timer: state.asyncTimer ? 'bench-async' : 'engine',
   };
 }

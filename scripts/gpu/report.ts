@@ -51,8 +51,6 @@ export interface InferenceResult {
   seconds: number;
   projected: boolean;
   msPerImage: number;
-  /** `engine`: metrics.inferenceSeconds; `bench-async`: the same loop with an async warm-up read. */
-  timer: 'engine' | 'bench-async';
   /** Set when the asked-for batch did not run and a smaller one was used. */
   note?: string;
 }

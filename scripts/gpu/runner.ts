@@ -10,7 +10,7 @@ import { loadCifar10, toTensors } from '../../src-main/engine/data';
 import { MIB, trainableCount } from '../../src-main/engine/metrics';
 import { buildResNet50 } from '../../src-main/engine/resnet';
 import type { TensorData } from '../../src-main/engine/train';
-import { measureFit, measureInference, measureTraining, type InferenceState, type TrainingRun } from './measure';
+import { measureFit, measureInference, measureTraining, type TrainingRun } from './measure';
 import type { BenchOptions, ModelKind } from './options';
 import { EPOCH_IMAGES, REPORT_FILE, REPORT_SCHEMA, targetOf, writeJsonAtomic, type BenchReport } from './report';
 import { adapterReport, watchDevice } from './webgpu-info';
@@ -73,7 +73,6 @@ export class BenchRun {
   readonly report: BenchReport;
   private readonly t0 = performance.now();
   private readonly models = new Map<ModelKind, tf.LayersModel>();
-  private readonly inferState: InferenceState = { asyncTimer: false };
   private readonly walls: { kind: Task['kind']; batch: number; seconds: number }[] = [];
   private data: { train: TensorData; test: TensorData } | null = null;
 
@@ -216,7 +215,7 @@ export class BenchRun {
     for (let b = batch; ; b = Math.floor(b / 2)) {
       try {
         const run = { kind, model, x: this.data!.test.x, batch: b, images: this.o.inferImages, capS: this.o.inferCapS };
-        const r = await measureInference(run, this.inferState);
+        const r = await measureInference(run);
         return b === batch ? r : { ...r, note: `batch ${batch} failed; ${b} is the largest that ran` };
       } catch (e) {
         if (b <= 1) throw e;

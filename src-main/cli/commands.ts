@@ -179,7 +179,9 @@ const reproduce: Command = (ctx) =>
     const opts = { profile, dataPath: datasetPath(ctx), seed: intFlag(ctx.args.values.seed, 'seed', 42), backend: (ctx.args.values.backend ?? 'auto') as RunConfigInput['backend'], onRunStarted: (label: string, id: string) => ctx.err(`\n== ${label} (run ${id})\n`) };
     ctx.err(`reproduce seed, ${profile.description}\n`);
     const result = await reproduceSeed(host, opts);
-    const command = `dwswap ${process.argv.slice(2).join(' ')}`;
+    const cli = `dwswap ${process.argv.slice(2).join(' ')}`;
+    const script = process.env.npm_lifecycle_event;
+    const command = script ? `npm run ${script}${process.argv.length > 4 ? ` -- ${process.argv.slice(4).join(' ')}` : ''} (${cli})` : cli;
     const doc = resultsJson(result, opts, command, APP_VERSION);
     fs.mkdirSync(out, { recursive: true });
     const stem = path.join(out, `reproduce-${profile.name}`);

@@ -6,6 +6,7 @@
  * Checkpoints after every decision, so a resumed run redoes at most the block it was on.
  */
 import { BLOCKS, type GreedyRecord } from '../api';
+import { yieldToLoop } from './data/types';
 import { evaluate } from './metrics';
 import { measureFinal } from './measure';
 import { deserialiseNet, serialiseNet } from './modelio';
@@ -97,7 +98,7 @@ export async function runGreedy(ctx: RunContext): Promise<ProtocolResult> {
     state.trainSeconds += tuned.seconds;
     Object.assign(g, { pass: step.pass, index: i + 1 });
     await ctx.saveCheckpoint(await serialiseNet(net), { ...state, greedy: { ...g, records: [...g.records] } });
-    await new Promise((r) => setImmediate(r));
+    await yieldToLoop();
   }
   return { cancelled: false, net, final: await measureFinal(ctx, net, state), greedy: g.records };
 }

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BLOCKS, type BlockParams, type ModelConfig } from '../api';
 import { scaled } from './resnet';
+import { yieldToLoop } from './data/types';
 import type { TensorData } from './train';
 
 const BYTES_PER_PARAM = 4; // float32
@@ -68,7 +69,7 @@ export async function evaluate(model: tf.LayersModel, data: TensorData, batchSiz
     tf.dispose([loss, correct]);
     loss = l as tf.Scalar;
     correct = c as tf.Scalar;
-    await new Promise((r) => setImmediate(r));
+    await yieldToLoop();
   }
   const [ls, cs] = await Promise.all([loss.data(), correct.data()]);
   tf.dispose([loss, correct]);

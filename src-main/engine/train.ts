@@ -6,8 +6,9 @@
  * epoch checkpoint continues exactly as the uninterrupted run would have.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EpochMetrics, OptimiserConfig } from '../api';
+import type { EpochMetrics, OptimiserConfig, ProgressEvent } from '../api';
 import { augmentBatch } from './data';
+import { yieldToLoop } from './data/types';
 import { categoricalCrossEntropy, correctCount, distillationLoss, learningRateAt, setLearningRate } from './optim';
 import { evaluate } from './metrics';
 
@@ -18,17 +19,8 @@ export interface TensorData {
   y: tf.Tensor2D;
 }
 
-export interface TrainProgress {
-  phase: string;
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  loss: number;
-  acc: number;
-  samplesPerSec: number;
-  etaSeconds: number;
-}
+/** The loop's part of the contract's progress event (the host adds the run id and the run's fraction). */
+export type TrainProgress = Omit<ProgressEvent, 'type' | 'runId' | 'fraction'>;
 
 export interface TrainOptions {
   phase: string;
@@ -112,7 +104,6 @@ function makeBatch(data: TensorData, order: Int32Array, start: number, size: num
   });
 }
 
-/** One optimiser step; returns the batch's summed loss and correct count as tensors (no read-back). */
 /**
  * The model's trainable variables in layer order. Passing them explicitly to minimize() keeps the
  * optimiser's slot order tied to the model (not to every variable the process ever created), so a
@@ -122,6 +113,7 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
+/** One optimiser step; returns the batch's summed loss and correct count as tensors (no read-back). */
 function step(model: tf.LayersModel, batch: Batch, opts: TrainOptions, vars: tf.Variable[]): { loss: tf.Scalar; correct: tf.Scalar } {
   const target = opts.teacher ? tf.tidy(() => opts.teacher!.predict(batch.x) as tf.Tensor2D) : null;
   let correct: tf.Scalar | null = null;
@@ -189,7 +181,7 @@ export async function train(model: tf.LayersModel, data: TensorData, opts: Train
         const remaining = (opts.epochs - epoch - 1) * n + (n - meter.seen);
         opts.onProgress({ phase: opts.phase, epoch, epochs: opts.epochs, batch: b + 1, batches, ...m, samplesPerSec: rate, etaSeconds: remaining / rate });
       }
-      await new Promise((r) => setImmediate(r)); // let cancel requests and I/O in
+      await yieldToLoop(); // let cancel requests and I/O in
     }
     const m = await meter.read();
     const seen = meter.seen;
@@ -227,7 +219,7 @@ export async function recalibrateBatchNorm(model: tf.LayersModel, data: TensorDa
     const batch = makeBatch(data, order, k * batchSize, batchSize, false, 0);
     tf.tidy(() => model.apply(batch.x, { training: true }) as tf.Tensor);
     tf.dispose([batch.x, batch.y]);
-    await new Promise((r) => setImmediate(r));
+    await yieldToLoop();
   }
   bns.forEach((l, i) => (l.momentum = saved[i]));
 }

@@ -6,7 +6,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  HOST_METHODS,
   ModelConfigSchema,
   RunConfigSchema,
   type HostEvent,
@@ -262,6 +261,5 @@ function requireString(v: unknown, field: string): string {
 export async function createHost(opts: HostOptions): Promise<Host> {
   const store = openStore(opts.dataDir);
   store.markInterrupted();
-  void HOST_METHODS;
   return new Host(store, opts.dataDir, opts.memoryBytes);
 }

@@ -1,6 +1,16 @@
 /** Comparison charts: test accuracy against parameters, and test-accuracy curves overlaid. */
 import type { CompareRow, EpochMetrics } from '../../../src-main/api';
-import { PALETTE, axisTooltip, baseOption, escapeHtml, uniqueNames, valueAxis, type ChartOption } from './theme';
+import {
+  PALETTE,
+  axisTooltip,
+  baseOption,
+  epochAxis,
+  escapeHtml,
+  percent,
+  uniqueNames,
+  valueAxis,
+  type ChartOption,
+} from './theme';
 
 /** One scatter point per run with both numbers; the reference is drawn as a diamond. */
 export function accuracyVsParamsOption(
@@ -57,10 +67,10 @@ export function testAccOverlayOption(
   const lines = runs
     .map((r) => ({
       r,
-      pts: (curves[r.id] ?? []).map((e, i) => [i + 1, e.testAcc === null ? null : Math.round(e.testAcc * 10000) / 100]),
+      pts: (curves[r.id] ?? []).map((e, i) => [i + 1, percent(e.testAcc)]),
     }))
     .filter(({ pts }) => pts.some(([, y]) => y !== null));
-  const longest = Math.max(2, ...lines.map((l) => l.pts.length));
+  const longest = Math.max(0, ...lines.map((l) => l.pts.length));
   return {
     ...baseOption(animation),
     tooltip: {
@@ -71,14 +81,7 @@ export function testAccOverlayOption(
         (v) => `${v.toFixed(2)}%`,
       ),
     },
-    xAxis: {
-      ...valueAxis('epoch', { nameGap: 28 }),
-      min: 1,
-      max: longest,
-      minInterval: 1,
-      splitLine: { show: false },
-      axisLine: { show: true, lineStyle: { color: '#d0d5dd' } },
-    },
+    xAxis: epochAxis(longest),
     yAxis: valueAxis('test accuracy, %', { scale: true, nameGap: 40 }),
     legend: { top: 0, left: 'center', itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11, color: '#475467' } },
     grid: { left: 56, right: 20, top: legendRows(lines.length) * 20 + 18, bottom: 44 },

@@ -42,6 +42,24 @@ export function valueAxis(name: string, extra: Record<string, unknown> = {}) {
   };
 }
 
+/** An x axis of whole epochs from 1 to `last` (at least 2, so a single epoch still spans the axis). */
+export function epochAxis(last: number, extra: Record<string, unknown> = {}) {
+  return {
+    ...valueAxis('epoch', { nameGap: 28 }),
+    min: 1,
+    max: Math.max(2, last),
+    minInterval: 1,
+    splitLine: { show: false },
+    axisLine: { show: true, lineStyle: { color: '#d0d5dd' } },
+    ...extra,
+  };
+}
+
+/** An accuracy (0..1) as a percentage with two decimals; null where there is none. */
+export function percent(x: number | null): number | null {
+  return x === null || !Number.isFinite(x) ? null : Math.round(x * 10000) / 100;
+}
+
 export function baseOption(animation: boolean): ChartOption {
   return {
     animation,

@@ -4,7 +4,7 @@
  * the phase and its own epoch number.
  */
 import type { EpochMetrics } from '../../../src-main/api';
-import { axisTooltip, baseOption, valueAxis, type ChartOption } from './theme';
+import { axisTooltip, baseOption, epochAxis, percent, valueAxis, type ChartOption } from './theme';
 
 export type CurveKind = 'loss' | 'accuracy';
 
@@ -20,10 +20,6 @@ function series(name: string, data: Point[], dashed = false) {
     connectNulls: true,
     lineStyle: { width: 2, type: dashed ? ('dashed' as const) : ('solid' as const) },
   };
-}
-
-function pct(x: number | null): number | null {
-  return x === null || !Number.isFinite(x) ? null : Math.round(x * 10000) / 100;
 }
 
 /** Indices of the epochs where the phase changes (for separators). */
@@ -58,11 +54,11 @@ export function curvesOption(epochs: readonly EpochMetrics[], kind: CurveKind, a
       : [
           series(
             'train acc',
-            epochs.map((e, i): Point => [x(i), pct(e.trainAcc)]),
+            epochs.map((e, i): Point => [x(i), percent(e.trainAcc)]),
           ),
           series(
             'test acc',
-            epochs.map((e, i): Point => [x(i), pct(e.testAcc)]),
+            epochs.map((e, i): Point => [x(i), percent(e.testAcc)]),
             true,
           ),
         ];
@@ -91,16 +87,9 @@ export function curvesOption(epochs: readonly EpochMetrics[], kind: CurveKind, a
         (v) => (kind === 'loss' ? v.toFixed(4) : `${v.toFixed(2)}%`),
       ),
     },
-    xAxis: {
-      ...valueAxis('epoch'),
-      min: 1,
-      max: Math.max(2, epochs.length),
-      minInterval: 1,
-      splitLine: { show: false },
-      axisLine: { show: true, lineStyle: { color: '#d0d5dd' } },
+    xAxis: epochAxis(epochs.length, {
       axisLabel: { color: '#475467', fontSize: 11, showMinLabel: epochs.length <= 6 },
-      nameGap: 28,
-    },
+    }),
     yAxis:
       kind === 'loss' ? valueAxis('loss', { scale: true }) : valueAxis('accuracy, %', { min: accuracyFloor, max: 100 }),
     series: lines,
