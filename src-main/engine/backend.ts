@@ -105,9 +105,3 @@ export async function selectBackend(wanted: BackendName | 'auto' = 'auto'): Prom
   const why = tried.map((t) => `${t.name}: ${t.reason}`).join('; ');
   throw new Error(`backend '${choice}' cannot run here (${why}); choose --backend auto or cpu`);
 }
-
-/** One line for logs and run records: which backend runs and why the faster ones were skipped. */
-export function describeBackend(r: BackendReport): string {
-  const skipped = r.tried.filter((t) => !t.available).map((t) => `${t.name} skipped: ${t.reason}`);
-  return [`backend ${r.chosen} (${r.device ?? 'unknown device'})`, ...skipped].join('; ');
-}

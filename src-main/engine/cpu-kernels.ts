@@ -196,8 +196,3 @@ export function installCpuKernels(): void {
   installReduce('Sum');
   installReduce('Mean');
 }
-
-/** The stock TF.js kernel, for tests that compare against it. */
-export function stockFilterGradientKernel(): tf.KernelConfig | undefined {
-  return stock ?? tf.getKernel('Conv2DBackpropFilter', 'cpu');
-}

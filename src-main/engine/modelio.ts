@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BLOCKS, ModelConfigSchema, type ModelConfig } from '../api';
+import { ModelConfigSchema, type ModelConfig } from '../api';
 import { convLayerNames, describeLayerNames, describeModel } from './resnet';
 import type { Net } from './swap';
 
@@ -226,9 +226,4 @@ function topologyLayerNames(topology: unknown): Set<string> {
     if (typeof name === 'string') names.add(name);
   }
   return names;
-}
-
-/** Convenience for tests and CLI: every block's name that the config marks swapped, in order. */
-export function swappedInOrder(cfg: ModelConfig): string[] {
-  return BLOCKS.map((b) => b.name).filter((b) => cfg.swapped.includes(b));
 }

@@ -52,12 +52,6 @@ export interface TrainResult {
   cancelled: boolean;
 }
 
-export class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
-
 /** mulberry32: a small, fast, seedable PRNG. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
