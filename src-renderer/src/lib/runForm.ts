@@ -65,7 +65,7 @@ export const PROTOCOL_INFO: Record<ProtocolKind, ProtocolInfo> = {
       'Swap blocks top to bottom, then bottom to top; keep a swap only if test accuracy stays at or above the threshold.',
     baseline: 'required',
     swaps: 'greedy',
-    epochsLabel: 'Final fine-tuning epochs',
+    epochsLabel: 'Epochs',
   },
   ours: {
     title: 'Ours',
