@@ -121,6 +121,8 @@ describe('reproduce seed (smoke profile)', () => {
     }
     expect(doc.models.classical.blocks_swapped).toBe(0);
     expect(doc.models.ours.blocks_swapped, 'ours converts all 16 blocks').toBe(16);
+    expect(typeof doc.models.ours.zero_shot_test_acc, 'ours records its accuracy before training').toBe('number');
+    expect(doc.models.classical.zero_shot_test_acc).toBeNull();
     expect(doc.models.classical_equal_compute.blocks_swapped).toBe(0);
 
     const pass1 = doc.greedy.filter((g) => g.pass === 1);

@@ -144,6 +144,8 @@ function entry(r: RunRecord) {
     epochs_trained: f.epochsTrained,
     train_seconds: f.trainSeconds,
     swapped: r.swapped,
+    /** Test accuracy right after the swap, before any training (ours: SVD init + BN re-estimation). */
+    zero_shot_test_acc: r.epochs.find((e) => e.phase === 'svd+bn')?.testAcc ?? null,
   };
 }
 
