@@ -88,7 +88,7 @@ export class Host implements HostService {
   async startRun(input: RunConfigInput) {
     const config = RunConfigSchema.parse(input);
     const baseline = this.baselineFor(config);
-    if (baseline) config.model = { ...config.model, widthDivisor: baseline.config.model.widthDivisor, head: baseline.config.model.head, classes: baseline.config.model.classes, bnMomentum: baseline.config.model.bnMomentum, zeroInitResidual: baseline.config.model.zeroInitResidual };
+    if (baseline) config.model = inheritStructure(config.model, baseline.config.model);
     if (config.initFrom) config.model = await importedModelConfig(config);
     checkDepthMultiplier(config);
     const check = await checkDataset(config.data.path);
@@ -250,6 +250,12 @@ async function importedModelConfig(config: RunConfig): Promise<RunConfig['model'
   } catch (e) {
     throw new HostError('bad-input', `cannot start from ${config.initFrom}: ${(e as Error).message}`, 'initFrom');
   }
+}
+
+/** A run from a baseline has the baseline's structure: width, head, classes and BatchNorm settings. */
+function inheritStructure(model: RunConfig['model'], from: RunConfig['model']): RunConfig['model'] {
+  const { widthDivisor, head, classes, bnMomentum, zeroInitResidual } = from;
+  return { ...model, widthDivisor, head, classes, bnMomentum, zeroInitResidual };
 }
 
 function requireString(v: unknown, field: string): string {
