@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../engine/backend';
 import { loadCifar10, toTensors } from '../engine/data';
 import { loadNetFromDir, serialiseNet, type Files } from '../engine/modelio';
-import { runBaseline, runControl, runGreedy, runManual, runOurs, type CheckpointState, type ProtocolResult, type RunContext } from '../engine/protocols';
+import { runBaseline, runControl, runGreedy, runManual, runOurs, type CheckpointState, type EngineEvent, type ProtocolResult, type RunContext } from '../engine/protocols';
 import type { Net } from '../engine/swap';
 import type { TensorData } from '../engine/train';
 import { writeDirAtomic, writeFileAtomic } from '../store/files';
@@ -56,7 +56,7 @@ export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromW
     const ctx: RunContext = {
       config: spec.config,
       signal,
-      emit: (event) => post({ type: 'engine', event }),
+      emit: runEta((event) => post({ type: 'engine', event })),
       data,
       loadBaseline: (): Promise<Net> => {
         if (!spec.baselineModelDir) throw Object.assign(new Error('this protocol needs a finished baseline run; choose one'), { code: 'bad-input' });
@@ -87,3 +87,20 @@ export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromW
   }
 }
 
+/**
+ * Progress events carry the ETA of the phase they come from (one greedy fine-tune, say); replace it
+ * with the run's, from the run fraction's pace since this job started (a resumed job starts part
+ * way, so the pace is measured from the first fraction it reports).
+ */
+function runEta(emit: (e: EngineEvent) => void): (e: EngineEvent) => void {
+  let first: { fraction: number; at: number } | null = null;
+  return (e) => {
+    if (e.type !== 'progress') return emit(e);
+    const now = performance.now();
+    first ??= { fraction: e.fraction, at: now };
+    const done = e.fraction - first.fraction;
+    if (done <= 0.005) return emit(e);
+    const etaSeconds = ((now - first.at) / 1000) * ((1 - e.fraction) / done);
+    emit({ ...e, progress: { ...e.progress, etaSeconds } });
+  };
+}
