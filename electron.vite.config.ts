@@ -53,6 +53,7 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'src-renderer'),
     plugins: [vue()],
+    resolve: { alias: { '@contract': resolve(root, 'src-main/contract') } },
     build: {
       outDir: resolve(root, 'out/renderer'),
       rolldownOptions: { input: resolve(root, 'src-renderer/index.html') },

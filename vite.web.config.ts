@@ -9,10 +9,12 @@ import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('./src-renderer', import.meta.url));
 
+/** `@contract`: the typed contract in src-main/contract (also in tsconfig*.json, electron.vite.config.ts, vitest.config.ts). */
+export const contractAlias = { '@contract': fileURLToPath(new URL('./src-main/contract', import.meta.url)) };
+
 /**
  * The dev server injects CSS as <style> elements (for HMR), which the built app's CSP
  * (style-src 'self') refuses; while serving only, allow inline styles. Builds keep the strict CSP.
- * electron.vite.config.ts can use the same plugin for its renderer.
  */
 export function devCsp(): Plugin {
   return {
@@ -26,6 +28,7 @@ export default defineConfig({
   root,
   base: './',
   plugins: [vue(), devCsp()],
+  resolve: { alias: contractAlias },
   build: {
     outDir: fileURLToPath(new URL('./out/renderer', import.meta.url)),
     emptyOutDir: true,

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { installCpuKernels } from '../src-main/engine/cpu-kernels';
-import { createOptimiser, FAST_OPTIMISER } from '../src-main/engine/optim';
+import { OPTIMISER_PRESETS } from '../src-main/contract';
+import { createOptimiser } from '../src-main/engine/optim';
 import { buildResNet50 } from '../src-main/engine/resnet';
 import { train } from '../src-main/engine/train';
 
@@ -38,7 +39,7 @@ async function measure(kernels: 'stock' | 'fast'): Promise<{ kernels: string; ms
   const n = batch * (steps + 2);
   const data = { x: tf.randomNormal([n, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D, y: tf.oneHot(tf.randomUniform([n], 0, 10, 'int32', 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D };
   const run = (count: number) =>
-    train(model, data, { phase: 'bench', epochs: 1, batchSize: batch, seed: 1, optimiser: createOptimiser(FAST_OPTIMISER), optimiserConfig: FAST_OPTIMISER, augment: true, maxBatches: count });
+    train(model, data, { phase: 'bench', epochs: 1, batchSize: batch, seed: 1, optimiser: createOptimiser(OPTIMISER_PRESETS.fast), optimiserConfig: OPTIMISER_PRESETS.fast, augment: true, maxBatches: count });
   await run(2);
   const t0 = performance.now();
   await run(steps);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCKS, normaliseBlockName, RunConfigSchema } from '../src-main/api';
+import { BLOCKS, normaliseBlockName, RunConfigSchema } from '../src-main/contract';
 
 describe('contract', () => {
   it('lists the 16 bottleneck blocks in Keras order with the study labels', () => {

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunConfigSchema, type HostEvent, type HostMethod } from '../src-main/api';
+import { RunConfigSchema, type HostEvent, type HostMethod } from '../src-main/contract';
 import { checkModelDir, loadNetFromDir, ModelFileError } from '../src-main/engine/modelio';
 import { createHost, type Host } from '../src-main/host/host';
 import { checkDepthMultiplier, checkMemory } from '../src-main/host/limits';
@@ -569,7 +569,11 @@ describe('bad input through the CLI', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('what fits', () => {
-  const config = (model: object, protocol = 'manual') => RunConfigSchema.parse({ ...okConfig('x'), protocol, model });
+  const config = (model: object, protocol = 'manual') => {
+    const { epochs, ...rest } = okConfig('x') as { epochs: number };
+    const own = protocol === 'greedy' ? { baselineRunId: 'b' } : { epochs };
+    return RunConfigSchema.parse({ ...rest, ...own, protocol, model });
+  };
 
   it('a depth multiplier fits up to min(9, N) of the widest block the run may swap', () => {
     expect(() =>
@@ -587,9 +591,10 @@ describe('what fits', () => {
       'N = 4 at 1/64',
     ).toThrow(/use 1 to 4$/);
     expect(
-      () => checkDepthMultiplier(config({ widthDivisor: 64, swap: { depthMultiplier: 20 } }, 'baseline')),
-      'a baseline swaps nothing',
-    ).not.toThrow();
+      () => config({ widthDivisor: 64, swap: { depthMultiplier: 20 } }, 'baseline'),
+      'a baseline swaps nothing, so has no swap spec',
+    ).toThrow(/model\.swap does not apply to the baseline protocol/);
+    expect(() => checkDepthMultiplier(config({ widthDivisor: 64 }, 'baseline'))).not.toThrow();
     expect(
       () => checkDepthMultiplier(config({ widthDivisor: 64, swap: { depthMultiplier: 9 } }, 'greedy')),
       'greedy may swap conv5 (N = 8)',

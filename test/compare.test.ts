@@ -3,7 +3,7 @@
  * tables out. The numbers are the study's own final table, checked against hand-computed values.
  */
 import { describe, expect, it } from 'vitest';
-import { RunConfigSchema, type FinalMetrics, type GreedyRecord, type RunRecord } from '../src-main/api';
+import { RunConfigSchema, type FinalMetrics, type GreedyRecord, type RunRecord } from '../src-main/contract';
 import { buildComparison, comparisonMarkdown, percentDiff } from '../src-main/store/compare';
 import { StoreError } from '../src-main/store/errors';
 

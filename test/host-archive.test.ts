@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiError, HostMethod, RunConfigInput, RunRecord } from '../src-main/api';
+import type { ApiError, HostMethod, RunConfigInput, RunRecord } from '../src-main/contract';
 import { createHost, type Host } from '../src-main/host/host';
 import { dispatch } from '../src-main/transports/dispatch';
 import { makeTinyCifarZip } from './helpers/tiny-cifar';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { IpcMainInvokeEvent } from 'electron';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HostEvent, HostService } from '../src-main/api';
+import type { HostEvent, HostService } from '../src-main/contract';
 import {
   EVENT_CHANNEL,
   INVOKE_CHANNEL,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCKS } from '../src-main/api';
+import { BLOCKS } from '../src-main/contract';
 import { inspectModel } from '../src-main/engine/params';
 import { createHost } from '../src-main/host/host';
 import { PROFILES, reproduceSeed, resultsJson } from '../src-main/host/reproduce';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunConfigSchema, type EpochMetrics, type FinalMetrics, type RunConfig } from '../src-main/api';
+import { RunConfigSchema, type EpochMetrics, type FinalMetrics, type RunConfig } from '../src-main/contract';
 import { migrate, migrations, openDatabase, schemaVersion } from '../src-main/store/db';
 import { recoverDir } from '../src-main/store/files';
 import {
@@ -44,12 +44,14 @@ function storeAt(dir = path.join(tmp, 'data')): Store {
   return s;
 }
 
-function config(extra: Partial<Parameters<typeof RunConfigSchema.parse>[0]> = {}): RunConfig {
+/** A parsed configuration: a baseline unless `extra.protocol` says otherwise (greedy from run 'base'). */
+function config(extra: Record<string, unknown> = {}): RunConfig {
+  const own = extra.protocol === 'greedy' ? { baselineRunId: 'base' } : { epochs: 3 };
   return RunConfigSchema.parse({
     protocol: 'baseline',
     data: { path: '/data/cifar10.zip' },
-    epochs: 3,
     batchSize: 32,
+    ...own,
     ...extra,
   });
 }
@@ -143,7 +145,7 @@ describe('opening the store', () => {
     v1.close();
 
     const s = storeAt(dir);
-    expect(s.info().schemaVersion).toBe(2);
+    expect(s.info().schemaVersion).toBe(migrations.length);
     const run = s.getRun('old-run');
     expect(run).toMatchObject({ name: 'from v1', tags: [], status: 'done' });
     expect(run.epochs).toEqual([
@@ -173,8 +175,9 @@ describe('opening the store', () => {
       },
     ];
     const e = storeError(() => migrate(db, broken));
-    expect(e.message).toMatch(/to schema v3 failed \(boom\); it was left at v2/);
-    expect(schemaVersion(db)).toBe(2);
+    const n = migrations.length;
+    expect(e.message).toContain(`to schema v${n + 1} failed (boom); it was left at v${n}`);
+    expect(schemaVersion(db)).toBe(n);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'half_done'`).get()).toBeUndefined();
     db.close();
   });
@@ -187,7 +190,7 @@ describe('opening the store', () => {
     db.close();
     const e = storeError(() => openStore(dir));
     expect(e.code).toBe('conflict');
-    expect(e.message).toContain('schema v99 but this workbench knows only v2; update the workbench');
+    expect(e.message).toContain(`schema v99 but this workbench knows only v${migrations.length}; update the workbench`);
     expect(fs.existsSync(path.join(dir, 'store.lock'))).toBe(false);
   });
 });
@@ -235,7 +238,7 @@ describe('one workbench per data folder', () => {
 describe('the run repository', () => {
   it('creates a queued run holding its whole config, and a folder for it', () => {
     const s = storeAt();
-    const cfg = config({ name: 'classical', model: { swapped: ['conv2_1'] } });
+    const cfg = config({ name: 'classical', protocol: 'manual', model: { swapped: ['conv2_1'] } });
     const run = s.createRun(cfg, {
       appVersion: '0.1.0',
       tags: [' study ', 'study', ''],
@@ -244,7 +247,7 @@ describe('the run repository', () => {
     expect(run).toMatchObject({
       name: 'classical',
       tags: ['study'],
-      protocol: 'baseline',
+      protocol: 'manual',
       status: 'queued',
       statusReason: null,
       config: cfg,
@@ -264,7 +267,7 @@ describe('the run repository', () => {
 
   it('rejects an invalid config with the field named', () => {
     const s = storeAt();
-    const e = storeError(() => s.createRun({ ...config(), epochs: 0 }, { appVersion: '0.1.0' }));
+    const e = storeError(() => s.createRun({ ...config(), epochs: 0 } as RunConfig, { appVersion: '0.1.0' }));
     expect(e.code).toBe('bad-input');
     expect(e.message).toContain('epochs: epochs must be at least 1');
   });
@@ -609,11 +612,11 @@ describe('.dwrun export and import', () => {
 
   it('refuses a run.json that does not validate, naming the field', async () => {
     const base = await validArchive();
-    const record = JSON.parse(Buffer.from(base['run.json'] as Uint8Array).toString()) as { config: { epochs: number } };
-    record.config.epochs = 0;
+    const record = JSON.parse(Buffer.from(base['run.json'] as Uint8Array).toString()) as { config: { batchSize: number } };
+    record.config.batchSize = 0;
     await expectRefused(
       { 'run.json': strToU8(JSON.stringify(record)) },
-      'is invalid at config.epochs: epochs must be at least 1',
+      'is invalid at config.batchSize: batch size must be at least 1',
     );
     await expectRefused({ 'files/x': strToU8('x') }, 'the archive has no run.json');
   });
@@ -635,7 +638,7 @@ describe('.dwrun export and import', () => {
 const CHILD = `
 import { writeSync } from 'node:fs';
 import { openStore } from ${JSON.stringify(path.join(ROOT, 'src-main/store/index.ts'))};
-import { RunConfigSchema } from ${JSON.stringify(path.join(ROOT, 'src-main/api.ts'))};
+import { RunConfigSchema } from ${JSON.stringify(path.join(ROOT, 'src-main/contract/index.ts'))};
 
 const [dir, mode] = process.argv.slice(2);
 const say = (line: string) => writeSync(1, line + '\\n');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BLOCKS } from '../src-main/api';
+import { BLOCKS } from '../src-main/contract';
 import { blockParams, trainableCount } from '../src-main/engine/metrics';
 import { inspectModel as inspect } from '../src-main/engine/params';
 import { buildResNet50 } from '../src-main/engine/resnet';

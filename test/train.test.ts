@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RunConfigSchema } from '../src-main/api';
+import { ModelConfigSchema, RunConfigSchema, runModel } from '../src-main/contract';
 import { installCpuKernels } from '../src-main/engine/cpu-kernels';
 import { loadCifar10, toTensors } from '../src-main/engine/data';
 import { deserialiseNet, loadNetFromDir, serialiseNet } from '../src-main/engine/modelio';
@@ -127,7 +127,7 @@ describe('training loop', () => {
       signal: controller.signal,
       progressInterval: 0,
       onEpochEnd: async () => {
-        checkpoint = await serialiseNet({ model: first, config: RunConfigSchema.parse({ ...cfg }).model }, firstOpt);
+        checkpoint = await serialiseNet({ model: first, config: runModel(cfg) }, firstOpt);
       },
       onProgress: (p) => {
         if (p.epoch === 1 && p.batch === 1) controller.abort();
@@ -159,7 +159,7 @@ describe('training loop', () => {
 describe('model files', () => {
   it('round-trips a swapped model through model.json + weights.bin with identical predictions and config', async () => {
     const model = buildResNet50({ widthDivisor: 16, swapped: ['conv3_block2', 'conv5_block1'], swap: { depthMultiplier: 2, bnBetween: true } }, 4);
-    const cfgIn = { ...RunConfigSchema.parse({ ...cfg, model: { widthDivisor: 16, swapped: ['conv3_block2', 'conv5_block1'], swap: { depthMultiplier: 2, bnBetween: true } } }).model };
+    const cfgIn = ModelConfigSchema.parse({ ...cfg.model, widthDivisor: 16, swapped: ['conv3_block2', 'conv5_block1'], swap: { depthMultiplier: 2, bnBetween: true } });
     const files = await serialiseNet({ model, config: cfgIn });
     const dir = path.join(tmp, 'model');
     fs.mkdirSync(dir, { recursive: true });
@@ -178,7 +178,7 @@ describe('model files', () => {
     const dir = path.join(tmp, 'bad');
     fs.mkdirSync(dir, { recursive: true });
     const model = buildResNet50({ widthDivisor: 16 }, 4);
-    const files = await serialiseNet({ model, config: RunConfigSchema.parse(cfg).model });
+    const files = await serialiseNet({ model, config: runModel(cfg) });
     const json = JSON.parse(new TextDecoder().decode(files['model.json']));
     json.weightsManifest[0].paths = ['../../etc/passwd'];
     fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
@@ -190,7 +190,7 @@ describe('model files', () => {
     fs.writeFileSync(path.join(dir, 'model.json'), '{"modelTopology": ');
     await expect(loadNetFromDir(dir)).rejects.toThrow(/not valid JSON/);
     const other = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
-    const o = await serialiseNet({ model: other as unknown as tf.LayersModel, config: RunConfigSchema.parse(cfg).model });
+    const o = await serialiseNet({ model: other as unknown as tf.LayersModel, config: runModel(cfg) });
     for (const [n, b] of Object.entries(o)) fs.writeFileSync(path.join(dir, n), b);
     await expect(loadNetFromDir(dir)).rejects.toThrow(/not a ResNet-50 of the study's shape/);
   });

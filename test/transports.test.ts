@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { RunConfigSchema, type HostEvent, type HostService, type WireMessage } from '../src-main/api';
+import { RunConfigSchema, type HostEvent, type HostService, type WireMessage } from '../src-main/contract';
 import { DataError } from '../src-main/engine/data/types';
 import { createHost } from '../src-main/host/host';
 import { StoreError } from '../src-main/store/errors';

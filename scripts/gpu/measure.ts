@@ -4,7 +4,7 @@
  * metrics.inferenceSeconds().
  */
 import * as tf from '@tensorflow/tfjs';
-import { OptimiserSchema, type OptimiserConfig } from '../../src-main/api';
+import { OptimiserSchema, type OptimiserConfig } from '../../src-main/contract';
 import { inferenceSeconds } from '../../src-main/engine/metrics';
 import { createOptimiser } from '../../src-main/engine/optim';
 import { train, type TensorData } from '../../src-main/engine/train';

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackendReport, ModelConfig } from '../../src-main/api';
+import type { BackendReport, ModelConfig } from '../../src-main/contract';
 import type { BenchOptions, ModelKind } from './options';
 
 export const REPORT_SCHEMA = 'dwswap.bench-gpu/1';

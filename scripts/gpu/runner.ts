@@ -4,7 +4,7 @@
  * skipping those the wall budget leaves no time for, and rewriting bench-gpu.json after each.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCK_NAMES, ModelConfigSchema } from '../../src-main/api';
+import { BLOCK_NAMES, ModelConfigSchema } from '../../src-main/contract';
 import { selectBackend } from '../../src-main/engine/backend';
 import { loadCifar10, toTensors } from '../../src-main/engine/data';
 import { MIB, trainableCount } from '../../src-main/engine/metrics';

@@ -1,6 +1,6 @@
 /** Command-line parsing for dwswap (node:util parseArgs, strict: unknown flags are errors). */
 import { parseArgs } from 'node:util';
-import { BLOCK_NAMES, normaliseBlockName } from '../api';
+import { BLOCK_NAMES, normaliseBlockName } from '../contract';
 
 export class CliError extends Error {
   readonly code = 'bad-input';

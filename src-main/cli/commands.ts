@@ -1,7 +1,7 @@
 /** The dwswap commands. Each returns its exit code; errors propagate to main() as one line. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BACKENDS, PROTOCOLS, type HostEvent, type RunConfigInput } from '../api';
+import { BACKENDS, DEFAULT_GREEDY, DEFAULT_SWAP, DEFAULTS, PROTOCOLS, type HostEvent, type RunConfigInput } from '../contract';
 import { checkDataset, findDefaultDataset } from '../engine/data';
 import { inspectModel } from '../engine/params';
 import { createHost, type Host } from '../host/host';
@@ -65,6 +65,11 @@ const inspect: Command = async (ctx) => {
   return 0;
 };
 
+/**
+ * The run configuration from `dwswap train`'s flags: the settings every protocol shares, then the
+ * protocol's own. A flag that belongs to another protocol is passed on, so the host refuses it with
+ * a message naming it rather than the run silently ignoring it.
+ */
 function trainConfig(ctx: CommandContext): RunConfigInput {
   const v = ctx.args.values;
   const protocol = choiceFlag(v.protocol, 'protocol', PROTOCOLS, 'baseline');
@@ -72,26 +77,39 @@ function trainConfig(ctx: CommandContext): RunConfigInput {
   if (!['study', 'fast'].includes(preset)) throw new CliError(`--optimiser must be study or fast, got '${preset}'`);
   const lr = positiveFlag(v.lr, 'lr', '0.001');
   const init = choiceFlag(v.init, 'init', ['svd', 'random'] as const, protocol === 'greedy' ? 'random' : 'svd');
-  return {
+  const given = <T>(flag: string | boolean | undefined, value: () => T): T | undefined => (flag === undefined ? undefined : value());
+  const swap = { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', DEFAULT_SWAP.depthMultiplier, 1), init, bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] };
+  const model = {
+    widthDivisor: intFlag(v.width, 'width', DEFAULTS.widthDivisor, 1),
+    bnMomentum: numFlag(v['bn-momentum'], 'bn-momentum', 0.99),
+    zeroInitResidual: !!v['zero-init-residual'],
+    swapped: given(v.swap, () => parseSwap(v.swap)),
+    swap: protocol === 'baseline' || protocol === 'control' ? undefined : swap,
+  };
+  const epochs = intFlag(v.epochs, 'epochs', 1, v['init-from'] ? 0 : 1);
+  const greedyFlags = [v.threshold, v['threshold-mode'], v['fine-tune-epochs']].some((f) => f !== undefined);
+  const greedy = {
+    threshold: numFlag(v.threshold, 'threshold', DEFAULT_GREEDY.threshold),
+    thresholdMode: choiceFlag(v['threshold-mode'], 'threshold-mode', ['absolute', 'relative'] as const, DEFAULT_GREEDY.thresholdMode),
+    fineTuneEpochs: intFlag(v['fine-tune-epochs'], 'fine-tune-epochs', DEFAULT_GREEDY.fineTuneEpochs),
+    secondPass: DEFAULT_GREEDY.secondPass,
+  };
+  const input = {
     name: v.name ?? '',
     protocol,
     data: { path: datasetPath(ctx), trainPerClass: intFlag(v['train-per-class'], 'train-per-class', 0), testPerClass: intFlag(v['test-per-class'], 'test-per-class', 0), augment: !v['no-augment'] },
-    model: {
-      widthDivisor: intFlag(v.width, 'width', 1, 1),
-      swapped: parseSwap(v.swap),
-      bnMomentum: numFlag(v['bn-momentum'], 'bn-momentum', 0.99),
-      zeroInitResidual: !!v['zero-init-residual'],
-      swap: { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', 1, 1), init, bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] },
-    },
-    optimiser: lr === undefined ? { preset: preset as 'study' | 'fast' } : { preset: 'custom', name: preset === 'study' ? 'rmsprop' : 'adam', centered: preset === 'study', learningRate: lr },
-    epochs: intFlag(v.epochs, 'epochs', 1, v['init-from'] ? 0 : 1),
-    initFrom: v['init-from'] ? path.resolve(v['init-from']) : undefined,
-    batchSize: intFlag(v.batch, 'batch', 64, 1),
-    seed: intFlag(v.seed, 'seed', 42),
+    model: protocol === 'manual' ? { ...model, swapped: model.swapped ?? [] } : model,
+    optimiser: lr === undefined ? { preset: preset as 'study' | 'fast' } : { preset: 'custom' as const, name: preset === 'study' ? ('rmsprop' as const) : ('adam' as const), centered: preset === 'study', learningRate: lr },
+    epochs: protocol === 'greedy' ? given(v.epochs, () => epochs) : epochs,
+    initFrom: given(v['init-from'], () => path.resolve(v['init-from']!)),
+    batchSize: intFlag(v.batch, 'batch', DEFAULTS.batchSize, 1),
+    seed: intFlag(v.seed, 'seed', DEFAULTS.seed),
     backend: choiceFlag(v.backend, 'backend', ['auto', ...BACKENDS] as const, 'auto'),
     baselineRunId: v.baseline,
-    greedy: { threshold: numFlag(v.threshold, 'threshold', 0.7), thresholdMode: choiceFlag(v['threshold-mode'], 'threshold-mode', ['absolute', 'relative'] as const, 'absolute'), fineTuneEpochs: intFlag(v['fine-tune-epochs'], 'fine-tune-epochs', 1), secondPass: true },
+    greedy: protocol === 'greedy' || greedyFlags ? greedy : undefined,
   };
+  // Unset keys are left out, so only what the user gave (or the protocol needs) reaches the schema.
+  return JSON.parse(JSON.stringify(input)) as RunConfigInput;
 }
 
 async function finish(ctx: CommandContext, host: Host, id: string): Promise<number> {

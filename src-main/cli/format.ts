@@ -1,5 +1,5 @@
 /** Plain-text rendering for the CLI: tables, progress lines. */
-import type { HostEvent, InspectResult, RunSummary } from '../api';
+import type { HostEvent, InspectResult, RunSummary } from '../contract';
 
 export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (headless)
 

@@ -11,15 +11,12 @@
  */
 import { ZodError } from 'zod';
 import { COMMANDS, type CommandContext } from './commands';
+import { toApiError } from '../transports/errors';
 import { CliError, parseCli } from './args';
 
 function oneLine(e: unknown): { message: string; code: number } {
   if (e instanceof CliError) return { message: e.message, code: 2 };
-  if (e instanceof ZodError) {
-    const i = e.issues[0];
-    const field = i.path.join('.');
-    return { message: `${field ? `${field}: ` : ''}${i.message}`, code: 2 };
-  }
+  if (e instanceof ZodError) return { message: toApiError(e).message, code: 2 };
   const err = e as Error & { code?: string };
   const code = err.code === 'bad-input' || err.code === 'not-found' || err.code === 'conflict' || err.name === 'DataError' ? 2 : 1;
   return { message: String(err.message ?? e).split('\n')[0], code };

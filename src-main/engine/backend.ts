@@ -4,7 +4,7 @@
  * pure-JavaScript `cpu` backend. Every candidate that is skipped says why.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName, BackendReport } from '../api';
+import type { BackendName, BackendReport } from '../contract';
 import { installCpuKernels } from './cpu-kernels';
 
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'cpu'];

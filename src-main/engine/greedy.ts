@@ -5,15 +5,17 @@
  * was before that swap. A second pass then tries, bottom to top, the blocks still classical.
  * Checkpoints after every decision, so a resumed run redoes at most the block it was on.
  */
-import { BLOCKS, type GreedyRecord } from '../api';
+import { BLOCKS, type GreedyRecord, type RunConfigOf } from '../contract';
 import { yieldToLoop } from './data/types';
 import { evaluate } from './metrics';
 import { measureFinal } from './measure';
 import { deserialiseNet, serialiseNet } from './modelio';
-import { createOptimiser, resolveOptimiser } from './optim';
-import type { CheckpointState, ProtocolResult, RunContext } from './protocols';
+import { createOptimiser } from './optim';
+import type { CheckpointState, ProtocolResult, RunContext } from './run-context';
 import { swapBlocks, type Net } from './swap';
 import { train } from './train';
+
+type GreedyContext = RunContext<RunConfigOf<'greedy'>>;
 
 interface Step {
   pass: 1 | 2;
@@ -30,7 +32,7 @@ export function greedySchedule(records: GreedyRecord[], secondPass: boolean): St
   return [...first, ...second];
 }
 
-async function fineTune(ctx: RunContext, net: Net, step: Step, done: number, total: () => number): Promise<{ ok: boolean; seconds: number }> {
+async function fineTune(ctx: GreedyContext, net: Net, step: Step, done: number, total: () => number): Promise<{ ok: boolean; seconds: number }> {
   const cfg = ctx.config;
   const epochs = cfg.greedy.fineTuneEpochs;
   if (epochs === 0) return { ok: true, seconds: 0 };
@@ -42,7 +44,7 @@ async function fineTune(ctx: RunContext, net: Net, step: Step, done: number, tot
     batchSize: cfg.batchSize,
     seed: cfg.seed + done,
     optimiser,
-    optimiserConfig: resolveOptimiser(cfg.optimiser),
+    optimiserConfig: cfg.optimiser,
     augment: cfg.data.augment,
     signal: ctx.signal,
     progressInterval: ctx.progressInterval,
@@ -56,12 +58,12 @@ async function fineTune(ctx: RunContext, net: Net, step: Step, done: number, tot
   return { ok: !result.cancelled, seconds };
 }
 
-function passes(acc: number, baselineAcc: number, ctx: RunContext): boolean {
+function passes(acc: number, baselineAcc: number, ctx: GreedyContext): boolean {
   const g = ctx.config.greedy;
   return acc >= (g.thresholdMode === 'relative' ? g.threshold * baselineAcc : g.threshold);
 }
 
-export async function runGreedy(ctx: RunContext): Promise<ProtocolResult> {
+export async function runGreedy(ctx: GreedyContext): Promise<ProtocolResult> {
   const cfg = ctx.config;
   const evalBatch = Math.max(cfg.batchSize, 128);
   const state: CheckpointState = ctx.checkpoint

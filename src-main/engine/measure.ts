@@ -1,8 +1,8 @@
 /** The study's final columns for a finished model: train/test accuracy, size, inference time. */
 import * as tf from '@tensorflow/tfjs';
-import type { FinalMetrics } from '../api';
+import type { FinalMetrics } from '../contract';
 import { evaluate, inferenceSeconds, weightsMiB } from './metrics';
-import type { CheckpointState, RunContext } from './protocols';
+import type { CheckpointState, RunContext } from './run-context';
 import type { Net } from './swap';
 
 export async function measureFinal(ctx: RunContext, net: Net, state: CheckpointState): Promise<FinalMetrics> {

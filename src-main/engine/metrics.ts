@@ -1,9 +1,9 @@
 /** The study's columns: parameters (total, per block), weight size, accuracy, inference time. */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCKS, type BlockParams, type ModelConfig } from '../api';
+import { BLOCKS, type BlockParams, type ModelConfig } from '../contract';
 import { scaled } from './resnet';
 import { yieldToLoop } from './data/types';
-import type { TensorData } from './train';
+import type { TensorData } from './data/tensors';
 
 const BYTES_PER_PARAM = 4; // float32
 export const MIB = 1024 * 1024;

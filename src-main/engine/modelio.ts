@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfigSchema, type ModelConfig } from '../api';
+import { ModelConfigSchema, type ModelConfig } from '../contract';
 import { convLayerNames, describeLayerNames, describeModel } from './resnet';
 import type { Net } from './swap';
 

@@ -1,32 +1,6 @@
 /** Optimisers and losses, as Keras defines them. */
 import * as tf from '@tensorflow/tfjs';
-import type { OptimiserConfig } from '../api';
-
-/** The study's preset: RMSprop(centered=True, learning_rate=1e-5) with Keras' rho 0.9, epsilon 1e-7. */
-export const STUDY_OPTIMISER: OptimiserConfig = {
-  preset: 'study',
-  name: 'rmsprop',
-  learningRate: 1e-5,
-  centered: true,
-  momentum: 0,
-  warmupEpochs: 0,
-};
-
-/** For training from scratch: Adam 1e-3 with one epoch of linear warm-up. */
-export const FAST_OPTIMISER: OptimiserConfig = {
-  preset: 'fast',
-  name: 'adam',
-  learningRate: 1e-3,
-  centered: false,
-  momentum: 0,
-  warmupEpochs: 1,
-};
-
-export function resolveOptimiser(cfg: OptimiserConfig): OptimiserConfig {
-  if (cfg.preset === 'study') return STUDY_OPTIMISER;
-  if (cfg.preset === 'fast') return FAST_OPTIMISER;
-  return cfg;
-}
+import type { OptimiserConfig } from '../contract';
 
 type Slot = { originalName: string; variable: tf.Variable };
 interface RmsSlots {
@@ -75,8 +49,8 @@ export class KerasRMSProp extends tf.RMSPropOptimizer {
   }
 }
 
-export function createOptimiser(cfg: OptimiserConfig): tf.Optimizer {
-  const c = resolveOptimiser(cfg);
+/** The optimiser `c` names; `c` is resolved (a preset's values, see the contract's resolveOptimiser). */
+export function createOptimiser(c: OptimiserConfig): tf.Optimizer {
   switch (c.name) {
     case 'rmsprop':
       return new KerasRMSProp(c.learningRate, 0.9, c.momentum, 1e-7, c.centered);
@@ -92,9 +66,8 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   (opt as unknown as { learningRate: number }).learningRate = lr;
 }
 
-/** Linear warm-up over `warmupSteps`, then constant. */
-export function learningRateAt(cfg: OptimiserConfig, step: number, stepsPerEpoch: number): number {
-  const c = resolveOptimiser(cfg);
+/** Linear warm-up over the first `c.warmupEpochs * stepsPerEpoch` steps, then constant. */
+export function learningRateAt(c: OptimiserConfig, step: number, stepsPerEpoch: number): number {
   const warm = c.warmupEpochs * stepsPerEpoch;
   return warm > 0 && step < warm ? (c.learningRate * (step + 1)) / warm : c.learningRate;
 }

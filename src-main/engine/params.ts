@@ -3,7 +3,7 @@
  * building it (instant, so the UI can update totals on every click). Tests check every number here
  * against TF.js's own count of a built model.
  */
-import { BLOCKS, ModelConfigSchema, type BlockParams, type InspectResult, type ModelConfig } from '../api';
+import { BLOCKS, ModelConfigSchema, type BlockParams, type InspectResult, type ModelConfig } from '../contract';
 import { scaled } from './resnet';
 
 const MIB = 1024 * 1024;

@@ -5,58 +5,24 @@
  * checkpoints at safe points and can resume from its last checkpoint with the same result.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCKS, ModelConfigSchema, type EpochMetrics, type FinalMetrics, type GreedyRecord, type RunConfig } from '../api';
+import { BLOCK_NAMES, runModel, type RunConfig, type RunConfigOf } from '../contract';
+import { runEta } from './eta';
+import { runGreedy } from './greedy';
 import { evaluate } from './metrics';
 import { measureFinal } from './measure';
-import { createOptimiser, resolveOptimiser } from './optim';
+import { createOptimiser } from './optim';
 import { buildResNet50 } from './resnet';
 import { swapBlocks, type Net } from './swap';
-import { recalibrateBatchNorm, train, type TensorData, type TrainProgress } from './train';
-import { loadNetFromDir, restoreOptimiser, serialiseNet, deserialiseNet, type Files } from './modelio';
+import { recalibrateBatchNorm, train, type TrainProgress } from './train';
+import { loadNetFromDir, restoreOptimiser, serialiseNet, deserialiseNet } from './modelio';
+import { CANCELLED, type CheckpointState, type ProtocolResult, type RunContext, type RunJob } from './run-context';
 
-export type EngineEvent =
-  | { type: 'progress'; progress: TrainProgress; fraction: number }
-  | { type: 'epoch'; metrics: EpochMetrics }
-  | { type: 'greedy'; record: GreedyRecord }
-  | { type: 'log'; level: 'info' | 'warn'; message: string };
-
-/** What a protocol needs from whoever runs it (the worker, a test). */
-export interface RunContext {
-  config: RunConfig;
-  signal: AbortSignal;
-  emit(event: EngineEvent): void;
-  data: { train: TensorData; test: TensorData };
-  /** The trained baseline this run starts from (greedy, ours, manual with a baseline, control). */
-  loadBaseline(): Promise<Net>;
-  /** Writes a checkpoint atomically; `state` is the protocol's JSON position. */
-  saveCheckpoint(files: Files, state: CheckpointState): Promise<void>;
-  /** Minimum seconds between progress events (default 1). */
-  progressInterval?: number;
-  /** The last checkpoint, if this run is being resumed. */
-  checkpoint: { files: Files; state: CheckpointState } | null;
-}
-
-export interface CheckpointState {
-  phase: string;
-  /** Epochs completed in this phase. */
-  epoch: number;
-  greedy?: { pass: 1 | 2; index: number; records: GreedyRecord[] };
-  epochsSpent: number;
-  trainSeconds: number;
-}
-
-export interface ProtocolResult {
-  cancelled: boolean;
-  net: Net | null;
-  final: FinalMetrics | null;
-  greedy: GreedyRecord[];
-}
-
-const CANCELLED: ProtocolResult = { cancelled: true, net: null, final: null, greedy: [] };
+export type { CheckpointState, EngineEvent, ProtocolResult, RunContext, RunJob } from './run-context';
+export { runGreedy };
 
 /** Trains `net` for the phase's epochs, checkpointing each epoch; resumes inside the phase. */
 async function trainPhase(
-  ctx: RunContext,
+  ctx: RunContext<RunConfigOf<'baseline' | 'ours' | 'manual' | 'control'>>,
   net: Net,
   state: CheckpointState,
   phase: string,
@@ -74,10 +40,10 @@ async function trainPhase(
     batchSize: cfg.batchSize,
     seed: cfg.seed,
     optimiser,
-    optimiserConfig: resolveOptimiser(cfg.optimiser),
+    optimiserConfig: cfg.optimiser,
     augment: cfg.data.augment,
     teacher: extra.teacher,
-    distill: extra.teacher ? cfg.distill : undefined,
+    distill: extra.teacher && cfg.protocol === 'ours' ? cfg.distill : undefined,
     test: ctx.data.test,
     signal: ctx.signal,
     progressInterval: ctx.progressInterval,
@@ -94,31 +60,32 @@ async function trainPhase(
   return !result.cancelled;
 }
 
-function initialState(ctx: RunContext): CheckpointState {
+function initialState(ctx: RunContext<RunConfig>): CheckpointState {
   return ctx.checkpoint ? { ...ctx.checkpoint.state } : { phase: 'start', epoch: 0, epochsSpent: 0, trainSeconds: 0 };
 }
 
-async function startingNet(ctx: RunContext, fresh: () => Promise<Net>): Promise<Net> {
+async function startingNet(ctx: RunContext<RunConfig>, fresh: () => Promise<Net>): Promise<Net> {
   return ctx.checkpoint ? deserialiseNet(ctx.checkpoint.files) : fresh();
 }
 
 /** Baseline: the classical ResNet-50 trained from scratch. */
-export async function runBaseline(ctx: RunContext): Promise<ProtocolResult> {
-  const cfg = ModelConfigSchema.parse({ ...ctx.config.model, swapped: [] });
+export async function runBaseline(ctx: RunContext<RunConfigOf<'baseline'>>): Promise<ProtocolResult> {
+  const cfg = runModel(ctx.config);
   const fresh = async (): Promise<Net> => ({ model: buildResNet50(cfg, ctx.config.seed), config: cfg });
-  const imported = async (): Promise<Net> => {
-    const net = await loadNetFromDir(ctx.config.initFrom!);
-    ctx.emit({ type: 'log', level: 'info', message: `started from ${ctx.config.initFrom} (${net.config.swapped.length} blocks swapped, 1/${net.config.widthDivisor} width)` });
+  const initFrom = ctx.config.initFrom;
+  const imported = async (from: string): Promise<Net> => {
+    const net = await loadNetFromDir(from);
+    ctx.emit({ type: 'log', level: 'info', message: `started from ${from} (${net.config.swapped.length} blocks swapped, 1/${net.config.widthDivisor} width)` });
     return net;
   };
-  const net = await startingNet(ctx, ctx.config.initFrom ? imported : fresh);
+  const net = await startingNet(ctx, initFrom ? () => imported(initFrom) : fresh);
   const state = initialState(ctx);
   if (!(await trainPhase(ctx, net, state, 'train', ctx.config.epochs))) return CANCELLED;
   return { cancelled: false, net, final: await measureFinal(ctx, net, state), greedy: [] };
 }
 
 /** Equal-compute control: the baseline trained on for `epochs` more epochs with the run's optimiser. */
-export async function runControl(ctx: RunContext): Promise<ProtocolResult> {
+export async function runControl(ctx: RunContext<RunConfigOf<'control'>>): Promise<ProtocolResult> {
   const net = await startingNet(ctx, () => ctx.loadBaseline());
   const state = initialState(ctx);
   if (!(await trainPhase(ctx, net, state, 'train', ctx.config.epochs))) return CANCELLED;
@@ -126,11 +93,10 @@ export async function runControl(ctx: RunContext): Promise<ProtocolResult> {
 }
 
 /** Manual: exactly the chosen blocks swapped (chosen init), then fine-tuned. */
-export async function runManual(ctx: RunContext): Promise<ProtocolResult> {
+export async function runManual(ctx: RunContext<RunConfigOf<'manual'>>): Promise<ProtocolResult> {
   const net = await startingNet(ctx, async () => {
-    const base = ctx.config.baselineRunId
-      ? await ctx.loadBaseline()
-      : { model: buildResNet50({ ...ctx.config.model, swapped: [] }, ctx.config.seed), config: ModelConfigSchema.parse({ ...ctx.config.model, swapped: [] }) };
+    const classical = { ...runModel(ctx.config), swapped: [] };
+    const base = ctx.config.baselineRunId ? await ctx.loadBaseline() : { model: buildResNet50(classical, ctx.config.seed), config: classical };
     const swapped = swapBlocks(base, ctx.config.model.swapped, ctx.config.model.swap, ctx.config.seed);
     for (const r of swapped.reports) ctx.emit({ type: 'log', level: 'info', message: `${r.block}: ${r.init} init${r.kernelError === null ? '' : `, kernel error ${r.kernelError.toFixed(4)}`}` });
     base.model.dispose();
@@ -145,12 +111,12 @@ export async function runManual(ctx: RunContext): Promise<ProtocolResult> {
  * Our method: all 16 blocks swapped at once, initialised by SVD of the trained kernels, BatchNorm
  * statistics re-estimated on training data, then distilled from the baseline as teacher.
  */
-export async function runOurs(ctx: RunContext): Promise<ProtocolResult> {
+export async function runOurs(ctx: RunContext<RunConfigOf<'ours'>>): Promise<ProtocolResult> {
   const teacher = await ctx.loadBaseline();
   const state = initialState(ctx);
   const net = await startingNet(ctx, async () => {
-    const spec = { ...ctx.config.model.swap, init: 'svd' as const };
-    const { net: swapped, reports } = swapBlocks(teacher, BLOCKS.map((b) => b.name), spec, ctx.config.seed);
+    const spec = ctx.config.model.swap;
+    const { net: swapped, reports } = swapBlocks(teacher, [...BLOCK_NAMES], spec, ctx.config.seed);
     const err = reports.reduce((s, r) => s + (r.kernelError ?? 0), 0) / reports.length;
     ctx.emit({ type: 'log', level: 'info', message: `SVD initialisation: mean relative kernel error ${err.toFixed(4)} at depth multiplier ${spec.depthMultiplier}` });
     await recalibrateBatchNorm(swapped.model, ctx.data.train, ctx.config.distill.bnRecalibrationBatches, ctx.config.batchSize, ctx.config.seed);
@@ -164,4 +130,23 @@ export async function runOurs(ctx: RunContext): Promise<ProtocolResult> {
   return { cancelled: false, net, final: await measureFinal(ctx, net, state), greedy: [] };
 }
 
-export { runGreedy } from './greedy';
+/**
+ * Runs the configuration's protocol (the one switch over the union), with every progress event's
+ * ETA being the run's, from the run fraction's pace since this call started.
+ */
+export function runProtocol(ctx: RunJob): Promise<ProtocolResult> {
+  const c = { ...ctx, emit: runEta(ctx.emit) };
+  const config = ctx.config;
+  switch (config.protocol) {
+    case 'baseline':
+      return runBaseline({ ...c, config });
+    case 'greedy':
+      return runGreedy({ ...c, config });
+    case 'ours':
+      return runOurs({ ...c, config });
+    case 'manual':
+      return runManual({ ...c, config });
+    case 'control':
+      return runControl({ ...c, config });
+  }
+}

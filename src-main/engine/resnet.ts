@@ -5,7 +5,7 @@
  * Conv2D or the depthwise-separable pair DepthwiseConv2D(3x3) -> [BN -> [ReLU]] -> Conv2D(1x1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCKS, ModelConfigSchema, type BlockInfo, type ModelConfig } from '../api';
+import { BLOCKS, ModelConfigSchema, type BlockInfo, type ModelConfig } from '../contract';
 
 export type ModelConfigInput = Parameters<typeof ModelConfigSchema.parse>[0];
 

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SVD, Matrix } from 'ml-matrix';
-import { ModelConfigSchema, normaliseBlockName, type ModelConfig, type SwapSpec } from '../api';
+import { ModelConfigSchema, normaliseBlockName, type ModelConfig, type SwapSpec } from '../contract';
 import { buildResNet50, convLayerNames } from './resnet';
 
 export interface Factorised {

@@ -6,21 +6,17 @@
  * epoch checkpoint continues exactly as the uninterrupted run would have.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EpochMetrics, OptimiserConfig, ProgressEvent } from '../api';
+import type { EpochMetrics, OptimiserConfig, ProgressEvent } from '../contract';
 import { augmentBatch } from './data';
+import type { TensorData } from './data/tensors';
 import { yieldToLoop } from './data/types';
 import { categoricalCrossEntropy, correctCount, distillationLoss, learningRateAt, setLearningRate } from './optim';
 import { evaluate } from './metrics';
 
-export interface TensorData {
-  /** Normalised images, NHWC float32. */
-  x: tf.Tensor4D;
-  /** One-hot labels. */
-  y: tf.Tensor2D;
-}
+export type { TensorData };
 
-/** The loop's part of the contract's progress event (the host adds the run id and the run's fraction). */
-export type TrainProgress = Omit<ProgressEvent, 'type' | 'runId' | 'fraction'>;
+/** The loop's part of the contract's progress event (the run's fraction and ETA come from the protocol, the run id from the host). */
+export type TrainProgress = Omit<ProgressEvent, 'type' | 'runId' | 'fraction' | 'etaSeconds'>;
 
 export interface TrainOptions {
   phase: string;
@@ -172,8 +168,7 @@ export async function train(model: tf.LayersModel, data: TensorData, opts: Train
         lastReport = now;
         const m = await meter.read();
         const rate = meter.seen / ((now - t0) / 1000);
-        const remaining = (opts.epochs - epoch - 1) * n + (n - meter.seen);
-        opts.onProgress({ phase: opts.phase, epoch, epochs: opts.epochs, batch: b + 1, batches, ...m, samplesPerSec: rate, etaSeconds: remaining / rate });
+        opts.onProgress({ phase: opts.phase, epoch, epochs: opts.epochs, batch: b + 1, batches, ...m, samplesPerSec: rate });
       }
       await yieldToLoop(); // let cancel requests and I/O in
     }

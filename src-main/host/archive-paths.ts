@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARCHIVE_EXTENSION } from '../api';
+import { ARCHIVE_EXTENSION } from '../contract';
 import { HostError } from './errors';
 
 const FIELD = 'path';

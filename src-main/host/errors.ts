@@ -1,5 +1,5 @@
 /** Errors the host raises at its boundary: a code the transports map, a one-line message, a field. */
-import type { ApiError } from '../api';
+import type { ApiError } from '../contract';
 
 export class HostError extends Error {
   constructor(

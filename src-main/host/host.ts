@@ -7,13 +7,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   ModelConfigSchema,
+  PROTOCOL_RULES,
   RunConfigSchema,
+  runSwapped,
   type HostEvent,
   type HostService,
   type RunConfig,
   type RunConfigInput,
   type RunRecord,
-} from '../api';
+} from '../contract';
 import { checkDataset, findDefaultDataset } from '../engine/data';
 import { checkModelDir, loadNetFromDir } from '../engine/modelio';
 import { inspectModel } from '../engine/params';
@@ -31,7 +33,6 @@ export interface HostOptions {
   memoryBytes?: number;
 }
 
-const NEEDS_BASELINE = new Set(['greedy', 'ours', 'control']);
 const RESUMABLE = new Set(['interrupted', 'cancelled', 'failed']);
 
 export class Host implements HostService {
@@ -86,10 +87,16 @@ export class Host implements HostService {
   }
 
   async startRun(input: RunConfigInput) {
+    // Resolved once, here: defaults filled in, the optimiser preset as its values (see OptimiserSchema).
     const config = RunConfigSchema.parse(input);
     const baseline = this.baselineFor(config);
     if (baseline) config.model = inheritStructure(config.model, baseline.config.model);
-    if (config.initFrom) config.model = await importedModelConfig(config);
+    let swapped = runSwapped(config);
+    if (config.protocol === 'baseline' && config.initFrom) {
+      const imported = await importedModelConfig(config.initFrom, config.model.bnMomentum);
+      swapped = imported.swapped;
+      config.model = imported.model;
+    }
     checkDepthMultiplier(config);
     const check = await checkDataset(config.data.path);
     if (!check.ok) throw new HostError('bad-input', check.message, 'data.path');
@@ -97,15 +104,16 @@ export class Host implements HostService {
     if (!baseline && !classesGiven) config.model = { ...config.model, classes: check.classes.length };
     checkClasses(config, check.classes, baseline);
     checkMemory(config, check, this.memoryBytes);
-    const run = this.store.createRun(config, { appVersion: APP_VERSION });
+    const run = this.store.createRun(config, { appVersion: APP_VERSION, swapped });
     this.enqueue(run.id, config, baseline, false);
     return { id: run.id };
   }
 
   private baselineFor(config: RunConfig): RunRecord | null {
-    const id = config.baselineRunId;
+    const id = config.protocol === 'baseline' ? undefined : config.baselineRunId;
     if (!id) {
-      if (NEEDS_BASELINE.has(config.protocol)) {
+      // The schema requires it where the protocol's rule does; a stored run may predate that.
+      if (PROTOCOL_RULES[config.protocol].baseline === 'required') {
         throw new HostError('bad-input', `the ${config.protocol} protocol starts from a trained baseline: choose a finished baseline run`, 'baselineRunId');
       }
       return null;
@@ -241,19 +249,20 @@ function checkClasses(config: RunConfig, classes: string[], baseline: RunRecord 
  * An imported model folder must be a complete TF.js Layers ResNet-50; its structure (width, swapped
  * blocks, head, classes) then describes the run, whatever the request said.
  */
-async function importedModelConfig(config: RunConfig): Promise<RunConfig['model']> {
+async function importedModelConfig(dir: string, bnMomentum: number): Promise<{ model: RunConfig['model']; swapped: string[] }> {
   try {
-    checkModelDir(config.initFrom!);
-    const net = await loadNetFromDir(config.initFrom!);
+    checkModelDir(dir);
+    const net = await loadNetFromDir(dir);
     net.model.dispose();
-    return { ...net.config, bnMomentum: config.model.bnMomentum, zeroInitResidual: false };
+    const { widthDivisor, head, classes, inputSize, swapped } = net.config;
+    return { model: { widthDivisor, head, classes, inputSize, bnMomentum, zeroInitResidual: false }, swapped };
   } catch (e) {
-    throw new HostError('bad-input', `cannot start from ${config.initFrom}: ${(e as Error).message}`, 'initFrom');
+    throw new HostError('bad-input', `cannot start from ${dir}: ${(e as Error).message}`, 'initFrom');
   }
 }
 
 /** A run from a baseline has the baseline's structure: width, head, classes and BatchNorm settings. */
-function inheritStructure(model: RunConfig['model'], from: RunConfig['model']): RunConfig['model'] {
+function inheritStructure<M extends RunConfig['model']>(model: M, from: RunConfig['model']): M {
   const { widthDivisor, head, classes, bnMomentum, zeroInitResidual } = from;
   return { ...model, widthDivisor, head, classes, bnMomentum, zeroInitResidual };
 }

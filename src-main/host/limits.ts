@@ -5,7 +5,7 @@
  * built or allocated.
  */
 import os from 'node:os';
-import { BLOCKS, type DatasetCheck, type ModelConfig, type RunConfig } from '../api';
+import { BLOCKS, runModel, swappableBlocks as protocolSwappable, type DatasetCheck, type ModelConfig, type RunConfig } from '../contract';
 import { IMAGE_BYTES } from '../engine/data';
 import { inspectModel } from '../engine/params';
 import { scaled } from '../engine/resnet';
@@ -18,9 +18,7 @@ export const MEMORY_ENV = 'DWSWAP_MEMORY_MB';
 
 /** The blocks a run may swap: the chosen ones (manual), all 16 (greedy, ours), none otherwise. */
 export function swappableBlocks(config: RunConfig): string[] {
-  if (config.protocol === 'manual') return config.model.swapped;
-  if (config.protocol === 'greedy' || config.protocol === 'ours') return BLOCKS.map((b) => b.name);
-  return [];
+  return protocolSwappable(config.protocol, config.protocol === 'manual' ? config.model.swapped : []);
 }
 
 /**
@@ -36,7 +34,7 @@ export function checkDepthMultiplier(config: RunConfig): void {
   const widest = blocks.reduce((a, b) => (b.baseWidth > a.baseWidth ? b : a));
   const n = scaled(widest.baseWidth, d);
   const max = Math.min(KERNEL_TAPS, n);
-  const r = config.model.swap.depthMultiplier;
+  const r = runModel(config).swap.depthMultiplier;
   if (r <= max) return;
   throw new HostError(
     'bad-input',
@@ -77,8 +75,9 @@ export function activationsPerSample(cfg: ModelConfig, swapped: readonly string[
 /** Bytes training needs: activations and their gradients, weights, gradients, two optimiser slots, the data. */
 export function trainingBytes(config: RunConfig, images: number, batchSize = config.batchSize): number {
   const swapped = swappableBlocks(config);
-  const params = inspectModel({ ...config.model, swapped }).totalParams;
-  const perSample = activationsPerSample(config.model, swapped);
+  const model = runModel(config);
+  const params = inspectModel({ ...model, swapped }).totalParams;
+  const perSample = activationsPerSample(model, swapped);
   return 4 * (2 * batchSize * perSample + 4 * params + images * (IMAGE_BYTES + config.model.classes));
 }
 

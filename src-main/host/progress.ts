@@ -2,7 +2,7 @@
  * Applies what a training worker reports to the run store (durably, in transactions) and turns it
  * into the contract's events for the UI.
  */
-import type { HostEvent } from '../api';
+import type { HostEvent } from '../contract';
 import type { Store } from '../store';
 import type { FromWorker } from '../worker/messages';
 
@@ -49,7 +49,7 @@ export function applyWorkerMessage(store: Store, runId: string, m: FromWorker, e
 function applyEngineEvent(store: Store, runId: string, e: Extract<FromWorker, { type: 'engine' }>['event'], emit: (e: HostEvent) => void): void {
   switch (e.type) {
     case 'progress':
-      emit({ type: 'progress', runId, ...e.progress, fraction: e.fraction });
+      emit({ type: 'progress', runId, ...e.progress, fraction: e.fraction, etaSeconds: e.etaSeconds });
       return;
     case 'epoch':
       store.addEpoch(runId, e.metrics);

@@ -5,7 +5,7 @@
  * minutes on two CPU cores (narrow width, a slice of CIFAR-10, few epochs), `smoke` is for tests.
  */
 import * as os from 'node:os';
-import type { RunConfigInput, RunRecord } from '../api';
+import type { RunConfigInput, RunRecord } from '../contract';
 import { buildComparison, comparisonMarkdown } from '../store';
 import type { Host } from './host';
 import { HostError } from './errors';
@@ -87,7 +87,8 @@ export interface ReproduceOptions {
   onRunStarted?: (label: string, id: string) => void;
 }
 
-function base(o: ReproduceOptions): Omit<RunConfigInput, 'protocol' | 'epochs'> {
+/** The settings every protocol's configuration shares. */
+function base(o: ReproduceOptions) {
   const p = o.profile;
   return {
     data: { path: o.dataPath, trainPerClass: p.trainPerClass, testPerClass: p.testPerClass, augment: true },
@@ -95,7 +96,7 @@ function base(o: ReproduceOptions): Omit<RunConfigInput, 'protocol' | 'epochs'> 
     batchSize: p.batchSize,
     seed: o.seed,
     backend: o.backend,
-  };
+  } satisfies Partial<RunConfigInput>;
 }
 
 async function runToEnd(host: Host, label: string, cfg: RunConfigInput, o: ReproduceOptions): Promise<RunRecord> {
@@ -117,7 +118,6 @@ export async function reproduceSeed(host: Host, o: ReproduceOptions): Promise<Re
   const greedy = await runToEnd(host, "study's greedy protocol", {
     ...common,
     protocol: 'greedy',
-    epochs: 1,
     baselineRunId,
     optimiser: tune,
     model: { ...common.model, swap: { init: 'random', depthMultiplier: 1, bnBetween: false, reluBetween: false } },

@@ -4,11 +4,10 @@
  * window. Only type imports from Electron, so tests can drive it with a fake ipcMain.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { ApiResponse, HostService } from '../api';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, type ApiResponse, type HostService } from '../contract';
 import { dispatch } from '../transports/dispatch';
 
-export const INVOKE_CHANNEL = 'dwswap:invoke';
-export const EVENT_CHANNEL = 'dwswap:event';
+export { EVENT_CHANNEL, INVOKE_CHANNEL };
 
 /** The part of ipcMain used here. */
 export type IpcMainLike = Pick<IpcMain, 'handle' | 'removeHandler'>;

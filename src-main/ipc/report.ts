@@ -8,14 +8,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BaseWindow, Dialog, PrintToPDFOptions } from 'electron';
-import type { ApiError } from '../api';
+import { PRINT_PDF_CHANNEL, type PrintPdfResult } from '../contract';
 import { toApiError } from '../transports/errors';
 import { isTrustedSender, type IpcMainLike, type SenderInfo } from './register';
 
-export const PRINT_PDF_CHANNEL = 'dwswap:print-pdf';
-
-/** `path` is null when the user cancelled the save dialog. */
-export type PrintPdfResult = { ok: true; path: string | null } | { ok: false; error: ApiError };
+export { PRINT_PDF_CHANNEL, type PrintPdfResult };
 
 export interface PdfSource {
   printToPDF(options: PrintToPDFOptions): Promise<Uint8Array>;

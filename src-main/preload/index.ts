@@ -3,39 +3,12 @@
  * renderer, nothing of Node or of ipcRenderer itself.
  *
  * A sandboxed preload may only require 'electron' (and a few Node built-ins), so this file must
- * bundle to a single CommonJS file without zod: the method list is kept here as a literal that the
- * compiler proves equal to api.ts's HostMethod union, instead of importing HOST_METHODS (whose
- * module pulls in zod). Channel names match src-main/ipc/register.ts and report.ts.
+ * bundle to a single CommonJS file without zod: it imports the contract's zod-free modules only
+ * (the method list and channel names from methods.ts, types from wire.ts).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { ApiResponse, HostEvent, HostMethod } from '../api';
-import type { PrintPdfResult } from '../ipc/report';
-
-const METHODS = [
-  'info',
-  'inspect',
-  'checkDataset',
-  'listRuns',
-  'getRun',
-  'startRun',
-  'cancelRun',
-  'resumeRun',
-  'renameRun',
-  'tagRun',
-  'deleteRun',
-  'compare',
-  'exportRun',
-  'importRun',
-] as const satisfies readonly HostMethod[];
-
-// Fails to compile when api.ts gains a method this list lacks.
-type Missing = Exclude<HostMethod, (typeof METHODS)[number]>;
-const everyMethodListed: [Missing] extends [never] ? true : Missing = true;
-void everyMethodListed;
-
-const INVOKE_CHANNEL = 'dwswap:invoke';
-const EVENT_CHANNEL = 'dwswap:event';
-const PRINT_PDF_CHANNEL = 'dwswap:print-pdf';
+import { EVENT_CHANNEL, HOST_METHODS as METHODS, INVOKE_CHANNEL, PRINT_PDF_CHANNEL } from '../contract/methods';
+import type { ApiResponse, HostEvent, HostMethod, PreloadBridge, PrintPdfResult } from '../contract/wire';
 
 let nextId = 1;
 
@@ -47,7 +20,7 @@ function errorText(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'request failed';
 }
 
-const bridge = {
+const bridge: PreloadBridge = {
   /** One request; always resolves with an ApiResponse envelope (errors are `ok: false`). */
   invoke(method: HostMethod, args: unknown[]): Promise<ApiResponse> {
     const id = nextId++;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
-import { ARCHIVE_EXTENSION, type RunRecord } from '../api';
+import { ARCHIVE_EXTENSION, issueField, type RunRecord } from '../contract';
 import { errnoCode, StoreError } from './errors';
 import { listFiles, writeDirAtomic, writeFileAtomic } from './files';
 import { encodeJson } from './json';
@@ -142,7 +142,7 @@ function parseRecord(data: Uint8Array | undefined, file: string): RunRecord {
     const issue = parsed.error.issues[0];
     throw new StoreError(
       'bad-input',
-      `${RECORD} in ${file} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}; export the run again`,
+      `${RECORD} in ${file} is invalid at ${issueField(issue) || '(root)'}: ${issue.message}; export the run again`,
     );
   }
   return parsed.data;

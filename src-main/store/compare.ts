@@ -2,8 +2,8 @@
  * Comparing runs (pure): the study's final table with differences against a reference run, the
  * per-block table of the greedy protocol, and the training curves.
  */
-import { BLOCKS, normaliseBlockName } from '../api';
-import type { CompareRow, Comparison, EpochMetrics, RunRecord } from '../api';
+import { BLOCKS, normaliseBlockName } from '../contract';
+import type { CompareRow, Comparison, EpochMetrics, RunRecord } from '../contract';
 import { StoreError } from './errors';
 
 type BlockState = Comparison['blocks'][number]['runs'][string];

@@ -2,6 +2,7 @@
  * Opening the SQLite file: connection settings and the `user_version`-numbered migrations.
  */
 import Database from 'better-sqlite3';
+import { BLOCK_NAMES, upgradeRunConfig } from '../contract';
 import { StoreError } from './errors';
 
 export type Db = Database.Database;
@@ -59,7 +60,20 @@ export const migrations: Migration[] = [
       CREATE INDEX runs_status ON runs (status);
       CREATE INDEX runs_protocol ON runs (protocol, created_at);
     `),
+  // v3: configurations as the union on `protocol` (see contract/upgrade.ts); an unfinished `ours`
+  // run started from the CLI recorded no swapped blocks, though ours swaps all 16.
+  (db) => upgradeStoredConfigs(db),
 ];
+
+function upgradeStoredConfigs(db: Db): void {
+  const rows = db.prepare('SELECT id, protocol, config, final FROM runs').all() as { id: string; protocol: string; config: string; final: string | null }[];
+  const setConfig = db.prepare('UPDATE runs SET config = ? WHERE id = ?');
+  const setSwapped = db.prepare('UPDATE runs SET swapped = ? WHERE id = ?');
+  for (const r of rows) {
+    setConfig.run(JSON.stringify(upgradeRunConfig(JSON.parse(r.config))), r.id);
+    if (r.protocol === 'ours' && r.final === null) setSwapped.run(JSON.stringify(BLOCK_NAMES), r.id);
+  }
+}
 
 /**
  * Opens (creating if needed) the database file and brings its schema up to date.

@@ -2,7 +2,7 @@
  * The store's one error type. Every message is a single line that names the problem and the fix;
  * `code` matches the transport's ApiError codes so the host can forward it unchanged.
  */
-import type { ApiError } from '../api';
+import type { ApiError } from '../contract';
 
 export type StoreErrorCode = ApiError['code'];
 

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunRecord } from '../api';
+import type { RunRecord } from '../contract';
 import { exportRun, importRun } from './archive';
 import { openDatabase, schemaVersion, type Db } from './db';
 import { errnoCode, StoreError } from './errors';

@@ -11,7 +11,7 @@ import type {
   RunRecord,
   RunStatus,
   RunSummary,
-} from '../api';
+} from '../contract';
 import { decodeJson, encodeJson } from './json';
 
 export interface RunRow {

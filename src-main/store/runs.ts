@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   normaliseBlockName,
+  issueField,
   RunConfigSchema,
+  runSwapped,
   type EpochMetrics,
   type FinalMetrics,
   type GreedyRecord,
@@ -14,7 +16,7 @@ import {
   type RunRecord,
   type RunStatus,
   type RunSummary,
-} from '../api';
+} from '../contract';
 import type { Db, Statement } from './db';
 import { runNotFound, StoreError } from './errors';
 import { trashDir } from './files';
@@ -34,6 +36,8 @@ export interface RunMeta {
   datasetChecksum?: string | null;
   backend?: string | null;
   device?: string | null;
+  /** The blocks the run starts with swapped; defaults to the protocol's (a model folder's may differ). */
+  swapped?: string[];
 }
 
 export interface RunFilter {
@@ -73,7 +77,7 @@ export class RunRepository {
     const parsed = RunConfigSchema.safeParse(config);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw badInput(`invalid run config at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw badInput(`invalid run config at ${issueField(issue) || '(root)'}: ${issue.message}`);
     }
     let id = newRunId();
     while (this.exists(id)) id = newRunId();
@@ -94,7 +98,7 @@ export class RunRepository {
       dataset_checksum: meta.datasetChecksum ?? null,
       app_version: meta.appVersion,
       final: null,
-      swapped: JSON.stringify(cfg.model.swapped),
+      swapped: JSON.stringify(checkBlocks(meta.swapped ?? runSwapped(cfg))),
       checkpoint_path: null,
       weights_path: null,
     };

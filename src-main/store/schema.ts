@@ -3,8 +3,8 @@
  * the strings 'NaN', 'Infinity', '-Infinity' (see json.ts) and leave as numbers.
  */
 import { z } from 'zod';
-import { normaliseBlockName, PROTOCOLS, RunConfigSchema } from '../api';
-import type { RunRecord } from '../api';
+import { normaliseBlockName, PROTOCOLS, RunConfigSchema, upgradeRunConfig } from '../contract';
+import type { RunRecord } from '../contract';
 import { RUN_STATUSES } from './validate';
 
 const metric = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number)]);
@@ -54,7 +54,8 @@ export const RunRecordSchema = z.object({
   protocol: z.enum(PROTOCOLS),
   status: z.enum(RUN_STATUSES),
   statusReason: z.string().nullable(),
-  config: RunConfigSchema,
+  /** An archive written by 0.1.0 holds the configuration in its old shape. */
+  config: z.preprocess(upgradeRunConfig, RunConfigSchema),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   backend: z.string().nullable(),

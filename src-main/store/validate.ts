@@ -2,7 +2,7 @@
  * Checks on what callers hand the repository, and run ids.
  */
 import { randomBytes } from 'node:crypto';
-import { BLOCKS, normaliseBlockName, type RunStatus } from '../api';
+import { BLOCKS, normaliseBlockName, type RunStatus } from '../contract';
 import { StoreError } from './errors';
 
 export const RUN_STATUSES = [

@@ -4,7 +4,7 @@
  * `{ ok: false, error }`. Arguments themselves are validated by the host (zod); here only their
  * shape (an array no longer than the method's parameter list) and their size are checked.
  */
-import { HOST_METHODS, type ApiError, type ApiResponse, type HostApi, type HostMethod, type HostService } from '../api';
+import { HOST_METHODS, type ApiError, type ApiResponse, type HostApi, type HostMethod, type HostService } from '../contract';
 import { toApiError } from './errors';
 
 /** Largest request accepted, measured as JSON text (a run config is a few KiB). */

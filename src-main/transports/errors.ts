@@ -5,12 +5,11 @@
  * - zod validation errors -> `bad-input`, `field` = the first issue's path (`model.swap.init`);
  * - errors carrying `code` `bad-input` | `not-found` | `conflict` (the host's and the store's
  *   error classes) keep their code, and their `field` when they have one;
- * - the engine's DataError (a bad dataset) -> `bad-input`;
+ * - an error named DataError (the engine's bad dataset, also carrying `bad-input`) -> `bad-input`;
  * - everything else -> `internal`, with its first line.
  */
 import { z } from 'zod';
-import type { ApiError } from '../api';
-import { DataError } from '../engine/data/types';
+import { issueField, type ApiError, type IssueLocation } from '../contract';
 
 type Code = ApiError['code'];
 const PASS_THROUGH: readonly Code[] = ['bad-input', 'not-found', 'conflict'];
@@ -24,7 +23,7 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof Error) {
     const code = passThroughCode(e);
     if (code) return withField({ code, message: oneLine(e.message, e.name) }, e);
-    if (e instanceof DataError || e.name === 'DataError') {
+    if (e.name === 'DataError') {
       return withField({ code: 'bad-input', message: oneLine(e.message, e.name) }, e);
     }
     return { code: 'internal', message: oneLine(e.message, `internal error (${e.name})`) };
@@ -32,8 +31,7 @@ export function toApiError(e: unknown): ApiError {
   return { code: 'internal', message: oneLine(typeof e === 'string' ? e : '', 'internal error') };
 }
 
-interface IssueLike {
-  path: readonly PropertyKey[];
+interface IssueLike extends IssueLocation {
   message: string;
 }
 
@@ -46,15 +44,19 @@ function firstZodIssue(e: unknown): IssueLike | null {
   const first = issues[0] as Partial<IssueLike>;
   return {
     path: Array.isArray(first.path) ? first.path : [],
+    code: typeof first.code === 'string' ? first.code : undefined,
+    keys: Array.isArray(first.keys) ? first.keys : undefined,
     message: typeof first.message === 'string' ? first.message : 'invalid input',
   };
 }
 
 function fromZodIssue(issue: IssueLike): ApiError {
-  const field = issue.path.map((p) => (typeof p === 'symbol' ? (p.description ?? '') : String(p))).join('.');
+  const field = issueField(issue);
   const text = oneLine(issue.message, 'invalid input');
   if (!field) return { code: 'bad-input', message: text };
-  return { code: 'bad-input', field, message: oneLine(`${field}: ${text}`, 'invalid input') };
+  // A field from another protocol: its message already names it ("initFrom does not apply to ...").
+  const named = issue.code === 'unrecognized_keys';
+  return { code: 'bad-input', field, message: named ? text : oneLine(`${field}: ${text}`, 'invalid input') };
 }
 
 function passThroughCode(e: Error): Code | null {

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { ApiResponse, HostEvent, HostService, WireMessage } from '../api';
+import type { ApiResponse, HostEvent, HostService, WireMessage } from '../contract';
 import { dispatch, NO_ID } from './dispatch';
 import { staticHandler } from './static';
 

@@ -9,19 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../engine/backend';
 import { loadCifar10, toTensors } from '../engine/data';
 import { loadNetFromDir, serialiseNet, type Files } from '../engine/modelio';
-import { runBaseline, runControl, runGreedy, runManual, runOurs, type CheckpointState, type EngineEvent, type ProtocolResult, type RunContext } from '../engine/protocols';
+import { runProtocol, type CheckpointState, type RunJob } from '../engine/protocols';
 import type { Net } from '../engine/swap';
-import type { TensorData } from '../engine/train';
+import type { TensorData } from '../engine/data/tensors';
 import { writeDirAtomic, writeFileAtomic } from '../store/files';
 import type { FromWorker, JobSpec } from './messages';
-
-const PROTOCOLS: Record<JobSpec['config']['protocol'], (ctx: RunContext) => Promise<ProtocolResult>> = {
-  baseline: runBaseline,
-  greedy: runGreedy,
-  ours: runOurs,
-  manual: runManual,
-  control: runControl,
-};
 
 const STATE_FILE = 'state.json';
 
@@ -32,7 +24,7 @@ async function writeFiles(dir: string, files: Files, state?: CheckpointState): P
   });
 }
 
-function readCheckpoint(dir: string): RunContext['checkpoint'] {
+function readCheckpoint(dir: string): RunJob['checkpoint'] {
   const stateFile = path.join(dir, STATE_FILE);
   if (!fs.existsSync(stateFile)) return null;
   const files: Files = {};
@@ -53,10 +45,10 @@ export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromW
     post({ type: 'backend', report: await selectBackend(spec.config.backend) });
     const data = await loadData(spec, post);
     const checkpointDir = path.join(spec.runDir, 'checkpoint');
-    const ctx: RunContext = {
+    const ctx: RunJob = {
       config: spec.config,
       signal,
-      emit: runEta((event) => post({ type: 'engine', event })),
+      emit: (event) => post({ type: 'engine', event }),
       data,
       loadBaseline: (): Promise<Net> => {
         if (!spec.baselineModelDir) throw Object.assign(new Error('this protocol needs a finished baseline run; choose one'), { code: 'bad-input' });
@@ -70,7 +62,7 @@ export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromW
       progressInterval: Number(process.env.DWSWAP_PROGRESS_INTERVAL ?? 1),
     };
     if (ctx.checkpoint) post({ type: 'resumed', greedy: ctx.checkpoint.state.greedy?.records ?? [], epochsSpent: ctx.checkpoint.state.epochsSpent });
-    const result = await PROTOCOLS[spec.config.protocol](ctx);
+    const result = await runProtocol(ctx);
     if (result.cancelled || !result.net) {
       post({ type: 'cancelled' });
       return;
@@ -85,22 +77,4 @@ export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromW
     const err = e as Error & { code?: string };
     post({ type: 'failed', message: (err.message ?? String(e)).split('\n')[0], code: err.code ?? (err.name === 'DataError' ? 'bad-input' : 'internal') });
   }
-}
-
-/**
- * Progress events carry the ETA of the phase they come from (one greedy fine-tune, say); replace it
- * with the run's, from the run fraction's pace since this job started (a resumed job starts part
- * way, so the pace is measured from the first fraction it reports).
- */
-function runEta(emit: (e: EngineEvent) => void): (e: EngineEvent) => void {
-  let first: { fraction: number; at: number } | null = null;
-  return (e) => {
-    if (e.type !== 'progress') return emit(e);
-    const now = performance.now();
-    first ??= { fraction: e.fraction, at: now };
-    const done = e.fraction - first.fraction;
-    if (done <= 0.005) return emit(e);
-    const etaSeconds = ((now - first.at) / 1000) * ((1 - e.fraction) / done);
-    emit({ ...e, progress: { ...e.progress, etaSeconds } });
-  };
 }

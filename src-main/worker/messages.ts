@@ -1,5 +1,5 @@
 /** Messages between the host and the training worker (one worker per run). */
-import type { BackendReport, FinalMetrics, GreedyRecord, RunConfig } from '../api';
+import type { BackendReport, FinalMetrics, GreedyRecord, RunConfig } from '../contract';
 import type { EngineEvent } from '../engine/protocols';
 
 export interface JobSpec {

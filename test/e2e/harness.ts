@@ -58,7 +58,7 @@ export function checkRendererBuild(): string | null {
   if (!existsSync(index)) {
     throw new Error(`the renderer is not built (no ${index}); run \`${BUILD_COMMAND}\` before the e2e test`);
   }
-  const sources = ['src-renderer', 'src-main/api.ts', 'vite.web.config.ts'].map((p) => newestFile(path.join(ROOT, p)));
+  const sources = ['src-renderer', 'src-main/contract', 'vite.web.config.ts'].map((p) => newestFile(path.join(ROOT, p)));
   const newest = sources.reduce((a, b) => (b.mtimeMs > a.mtimeMs ? b : a));
   if (newest.mtimeMs <= statSync(index).mtimeMs) return null;
   return `out/renderer is older than ${path.relative(ROOT, newest.file)}; this run tests the old build (run \`${BUILD_COMMAND}\`)`;

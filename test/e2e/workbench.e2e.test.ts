@@ -12,7 +12,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCKS, BLOCK_NAMES, type ModelConfig } from '../../src-main/api';
+import { BLOCKS, BLOCK_NAMES, type ModelConfig } from '../../src-main/contract';
 import { inspectModel } from '../../src-main/engine/params';
 import { formatMiB, formatParams, formatPercent } from '../../src-renderer/src/lib/format';
 import * as h from './harness';

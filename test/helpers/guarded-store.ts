@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { RunConfigSchema, type RunConfigInput, type RunRecord } from '../../src-main/api';
+import { RunConfigSchema, runModel, type RunConfigInput, type RunRecord } from '../../src-main/contract';
 import { serialiseNet, type Files } from '../../src-main/engine/modelio';
 import { buildResNet50 } from '../../src-main/engine/resnet';
 import { openStore, type Store } from '../../src-main/store';
@@ -37,8 +37,11 @@ export interface Seed {
 
 export const TINY_DATA = { perClassTrain: 3, perClassTest: 2, classes: ['a', 'b'] };
 
-/** A run config on `dataset` that would be accepted: baseline, width 1/64, one epoch, cpu. */
-export function okConfig(dataset: string, extra: Partial<RunConfigInput> = {}): RunConfigInput {
+/**
+ * A run config on `dataset` that would be accepted: baseline, width 1/64, one epoch, cpu. `extra`
+ * overrides any field, the protocol included (other protocols' fields are the caller's to add).
+ */
+export function okConfig(dataset: string, extra: object = {}): RunConfigInput {
   return {
     protocol: 'baseline',
     data: { path: dataset },
@@ -47,15 +50,13 @@ export function okConfig(dataset: string, extra: Partial<RunConfigInput> = {}): 
     batchSize: 4,
     backend: 'cpu',
     ...extra,
-  };
+  } as RunConfigInput;
 }
 
 /** model.json + weights.bin + config.json of a width-1/64 ResNet-50, and of a two-layer model that is not one. */
 export async function modelFiles(): Promise<{ resnet: Files; dense: Files }> {
   await tf.setBackend('cpu');
-  const cfg = RunConfigSchema.parse(
-    okConfig('x', { model: { widthDivisor: 64, classes: TINY_DATA.classes.length } }),
-  ).model;
+  const cfg = runModel(RunConfigSchema.parse(okConfig('x', { model: { widthDivisor: 64, classes: TINY_DATA.classes.length } })));
   const resnet = buildResNet50(cfg, 1);
   const dense = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: 'fc' })] });
   const out = {

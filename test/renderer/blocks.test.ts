@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GreedyRecord } from '../../src-main/api';
+import type { GreedyRecord } from '../../src-main/contract';
 import {
   blockInPhase,
   blockLayers,

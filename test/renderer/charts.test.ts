@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CompareRow, EpochMetrics } from '../../src-main/api';
+import type { CompareRow, EpochMetrics } from '../../src-main/contract';
 import { accuracyVsParamsOption, legendRows, testAccOverlayOption } from '../../src-renderer/src/charts/compareCharts';
 import { uniqueNames } from '../../src-renderer/src/charts/theme';
 import { accuracyFloor, curvesOption, phaseStarts } from '../../src-renderer/src/charts/trainingCurves';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src-main/api';
+import type { RunSummary } from '../../src-main/contract';
 import {
   EMPTY_FILTER,
   baselineCandidates,

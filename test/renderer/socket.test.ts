@@ -1,10 +1,10 @@
 /**
  * The WebSocket transport and HostClient against a real `ws` server speaking the envelopes of
- * src-main/api.ts (the browser's WebSocket and the `ws` client share the interface used here).
+ * src-main/contract (the browser's WebSocket and the `ws` client share the interface used here).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { ApiRequest, ApiResponse, HostEvent } from '../../src-main/api';
+import type { ApiRequest, ApiResponse, HostEvent } from '../../src-main/contract';
 import { HostClient, HostError } from '../../src-renderer/src/api/client';
 import { SocketTransport, type SocketLike } from '../../src-renderer/src/api/socket';
 

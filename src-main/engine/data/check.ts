@@ -1,5 +1,5 @@
 /** checkDataset: a cheap look at a dataset path for UI forms (layout, counts, one image per class). */
-import type { DatasetCheck } from '../../api';
+import type { DatasetCheck } from '../../contract';
 import { binaryClasses, binaryCounts } from './binary';
 import { decodeJpeg } from './decode';
 import { detectLayout, type Detected } from './detect';

@@ -30,11 +30,15 @@ const NORMALISED = Float32Array.from({ length: 768 }, (_, i) => {
  * to float32 rounding), so the only large allocation is the result: the whole CIFAR-10 train set
  * is 614 MB as float32, so prefer batches where memory is tight.
  */
-export function toTensors(
-  split: Split,
-  classes: readonly string[],
-  indices?: ArrayLike<number>,
-): { x: tf.Tensor4D; y: tf.Tensor2D } {
+/** A split as tensors, ready for training and evaluation. */
+export interface TensorData {
+  /** Normalised images, NHWC float32. */
+  x: tf.Tensor4D;
+  /** One-hot labels. */
+  y: tf.Tensor2D;
+}
+
+export function toTensors(split: Split, classes: readonly string[], indices?: ArrayLike<number>): TensorData {
   const n = indices ? indices.length : split.count;
   const pixels = new Float32Array(n * IMAGE_BYTES);
   const labels = new Int32Array(n);

@@ -20,8 +20,10 @@ export const CIFAR10_CLASSES: readonly string[] = [
 ];
 
 /** A problem with a dataset; the message names the problem and the fix on one line. */
+/** A dataset that cannot be used: bad input, so it carries the contract's `bad-input` code. */
 export class DataError extends Error {
   override name = 'DataError';
+  readonly code = 'bad-input';
 }
 
 export interface Split {

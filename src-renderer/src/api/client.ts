@@ -11,7 +11,7 @@ import type {
   HostService,
   ModelConfigSchema,
   RunConfigInput,
-} from '../../../src-main/api';
+} from '@contract';
 import type { z } from 'zod';
 import { isPreloadBridge } from './bridge';
 import { readToken, socketUrl } from '../lib/route';

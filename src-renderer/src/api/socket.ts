@@ -1,10 +1,10 @@
 /**
  * WebSocket transport for the headless host: `ws(s)://<host>/api?token=<token>`, speaking the
- * ApiRequest / WireMessage JSON envelopes of src-main/api.ts. Requests made while the socket is
+ * ApiRequest / WireMessage JSON envelopes of src-main/contract/wire.ts. Requests made while the socket is
  * down wait (up to `queueTimeoutMs`) for the reconnect; requests in flight when it drops fail with
  * a one-line error (they are not replayed: startRun must not run twice).
  */
-import type { ApiError, ApiRequest, ApiResponse, HostEvent, HostMethod, WireMessage } from '../../../src-main/api';
+import type { ApiError, ApiRequest, ApiResponse, HostEvent, HostMethod, WireMessage } from '@contract';
 import { reconnectDelay } from './backoff';
 import type { ConnectionState, Transport } from './transport';
 

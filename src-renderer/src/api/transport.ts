@@ -1,5 +1,5 @@
 /** A transport carries ApiRequest/ApiResponse envelopes and HostEvents; the client sits on top. */
-import type { ApiResponse, HostEvent, HostMethod } from '../../../src-main/api';
+import type { ApiResponse, HostEvent, HostMethod } from '@contract';
 import type { PreloadBridge } from './bridge';
 
 /** `connecting`: first attempt; `open`: requests flow; `down`: lost, retrying with backoff. */

@@ -1,5 +1,5 @@
 /** Comparison charts: test accuracy against parameters, and test-accuracy curves overlaid. */
-import type { CompareRow, EpochMetrics } from '../../../src-main/api';
+import type { CompareRow, EpochMetrics } from '@contract';
 import {
   PALETTE,
   axisTooltip,

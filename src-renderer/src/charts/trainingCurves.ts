@@ -3,7 +3,7 @@
  * phases (a greedy run fine-tunes after each block, so phase epochs restart); the tooltip names
  * the phase and its own epoch number.
  */
-import type { EpochMetrics } from '../../../src-main/api';
+import type { EpochMetrics } from '@contract';
 import { axisTooltip, baseOption, epochAxis, percent, valueAxis, type ChartOption } from './theme';
 
 export type CurveKind = 'loss' | 'accuracy';

@@ -1,5 +1,5 @@
 /** Run archives (`.dwrun`) in the UI: where History proposes to export a run (pure, for tests). */
-import { ARCHIVE_EXTENSION } from '../../../src-main/api';
+import { ARCHIVE_EXTENSION } from '@contract';
 
 /** Longest file-name stem taken from a run name (file systems allow 255 bytes). */
 const MAX_STEM = 120;

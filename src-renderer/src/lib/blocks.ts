@@ -1,5 +1,5 @@
 /** What the diagram and the greedy table show about each block (pure). */
-import { BLOCKS, normaliseBlockName, type BlockParams, type GreedyRecord } from '../../../src-main/api';
+import { BLOCKS, normaliseBlockName, type BlockParams, type GreedyRecord } from '@contract';
 
 /** kept/reverted come from the greedy search; swapped/classic from the configuration. */
 export type BlockState = 'classic' | 'swapped' | 'kept' | 'reverted' | 'pending';

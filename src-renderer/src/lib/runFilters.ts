@@ -1,5 +1,5 @@
 /** Searching and filtering the run history (pure, so History's behaviour is testable). */
-import type { ProtocolKind, RunStatus, RunSummary } from '../../../src-main/api';
+import type { ProtocolKind, RunStatus, RunSummary } from '@contract';
 
 export interface RunFilter {
   search: string;

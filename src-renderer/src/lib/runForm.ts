@@ -4,14 +4,25 @@
  * issue keyed by its dotted path ("data.path") so the form can show it next to its field.
  */
 import {
-  BLOCK_NAMES,
+  DEFAULT_DISTILL,
+  DEFAULT_GREEDY,
+  DEFAULT_SWAP,
+  DEFAULTS,
+  issueField,
+  OPTIMISER_PRESETS,
+  PROTOCOL_RULES,
   RunConfigSchema,
+  startingSwapped,
+  type DistillSettings,
+  type GreedySettings,
+  type IssueLocation,
   type OptimiserConfig,
   type ProtocolKind,
+  type ProtocolRule,
   type RunConfig,
   type RunConfigInput,
   type SwapSpec,
-} from '../../../src-main/api';
+} from '@contract';
 
 export interface RunDraft {
   name: string;
@@ -26,70 +37,58 @@ export interface RunDraft {
   batchSize: number;
   seed: number;
   backend: RunConfig['backend'];
-  greedy: RunConfig['greedy'];
-  distill: RunConfig['distill'];
+  greedy: GreedySettings;
+  distill: DistillSettings;
   inferenceBatch: number;
 }
 
-export type OptimiserPreset = OptimiserConfig['preset'];
+export type { OptimiserPreset } from '@contract';
 
-export const OPTIMISER_PRESET_VALUES: Record<Exclude<OptimiserPreset, 'custom'>, OptimiserConfig> = {
-  study: { preset: 'study', name: 'rmsprop', learningRate: 1e-5, centered: true, momentum: 0, warmupEpochs: 0 },
-  fast: { preset: 'fast', name: 'adam', learningRate: 1e-3, centered: false, momentum: 0, warmupEpochs: 1 },
-};
-
-export interface ProtocolInfo {
+/** The protocol's rule (from the contract) and how the form presents it. */
+export interface ProtocolInfo extends ProtocolRule {
   title: string;
   /** For tables. */
   short: string;
   summary: string;
-  baseline: 'required' | 'optional' | 'none';
-  /** Which blocks the run swaps: none, all 16, the user's selection, or decided by the greedy search. */
-  swaps: 'none' | 'all' | 'selection' | 'greedy';
   epochsLabel: string;
 }
 
 export const PROTOCOL_INFO: Record<ProtocolKind, ProtocolInfo> = {
   baseline: {
+    ...PROTOCOL_RULES.baseline,
     title: 'Baseline',
     short: 'Baseline',
     summary: 'Train the classical ResNet-50 on CIFAR-10: the reference every swap is measured against.',
-    baseline: 'none',
-    swaps: 'none',
     epochsLabel: 'Training epochs',
   },
   greedy: {
+    ...PROTOCOL_RULES.greedy,
     title: 'Greedy (the study)',
     short: 'Greedy',
     summary:
       'Swap blocks top to bottom, then bottom to top; keep a swap only if test accuracy stays at or above the threshold.',
-    baseline: 'required',
-    swaps: 'greedy',
     epochsLabel: 'Epochs',
   },
   ours: {
+    ...PROTOCOL_RULES.ours,
     title: 'Ours',
     short: 'Ours',
     summary:
       'Swap all 16 blocks at once, SVD-initialised from the baseline’s 3×3 kernels, then fine-tune with distillation.',
-    baseline: 'required',
-    swaps: 'all',
     epochsLabel: 'Fine-tuning epochs',
   },
   manual: {
+    ...PROTOCOL_RULES.manual,
     title: 'Manual',
     short: 'Manual',
     summary: 'Swap the blocks you pick, then fine-tune from the baseline (or train from scratch without one).',
-    baseline: 'optional',
-    swaps: 'selection',
     epochsLabel: 'Fine-tuning epochs',
   },
   control: {
+    ...PROTOCOL_RULES.control,
     title: 'Control',
     short: 'Control',
     summary: 'Fine-tune the baseline for the same epochs with no swap, to separate extra training from the swap.',
-    baseline: 'required',
-    swaps: 'none',
     epochsLabel: 'Fine-tuning epochs',
   },
 };
@@ -109,77 +108,83 @@ export function defaultDraft(d: DraftDefaults = {}): RunDraft {
     baselineRunId: '',
     initFrom: '',
     model: {
-      widthDivisor: d.widthDivisor ?? 1,
+      widthDivisor: d.widthDivisor ?? DEFAULTS.widthDivisor,
       swapped: [...(d.swapped ?? [])],
-      swap: { ...(d.swap ?? { depthMultiplier: 1, init: 'svd', bnBetween: false, reluBetween: false }) },
+      swap: { ...(d.swap ?? DEFAULT_SWAP) },
     },
     data: { path: d.dataPath ?? '', trainPerClass: 0, testPerClass: 0, augment: true },
-    optimiser: { ...OPTIMISER_PRESET_VALUES.fast },
-    epochs: 10,
-    batchSize: 64,
-    seed: 42,
+    optimiser: { ...OPTIMISER_PRESETS.fast },
+    epochs: DEFAULTS.epochs,
+    batchSize: DEFAULTS.batchSize,
+    seed: DEFAULTS.seed,
     backend: d.backend ?? 'auto',
-    greedy: { threshold: 0.7, thresholdMode: 'absolute', fineTuneEpochs: 1, secondPass: true },
-    distill: { temperature: 4, alpha: 0.9, bnRecalibrationBatches: 20 },
-    inferenceBatch: 256,
+    greedy: { ...DEFAULT_GREEDY },
+    distill: { ...DEFAULT_DISTILL },
+    inferenceBatch: DEFAULTS.inferenceBatch,
   };
 }
 
-/** A draft prefilled from a past run's configuration (for "re-run"). */
+/** A draft prefilled from a past run's configuration (for "re-run"); other protocols' fields keep their defaults. */
 export function draftFromConfig(c: RunConfig, name: string): RunDraft {
+  const d = defaultDraft();
   return {
+    ...d,
     name,
     protocol: c.protocol,
-    baselineRunId: c.baselineRunId ?? '',
-    initFrom: c.initFrom ?? '',
-    model: { widthDivisor: c.model.widthDivisor, swapped: [...c.model.swapped], swap: { ...c.model.swap } },
+    baselineRunId: c.protocol !== 'baseline' ? (c.baselineRunId ?? '') : '',
+    initFrom: c.protocol === 'baseline' ? (c.initFrom ?? '') : '',
+    model: {
+      widthDivisor: c.model.widthDivisor,
+      swapped: c.protocol === 'manual' ? [...c.model.swapped] : [],
+      swap: 'swap' in c.model ? { ...c.model.swap } : d.model.swap,
+    },
     data: { ...c.data },
     optimiser: { ...c.optimiser },
-    epochs: c.epochs,
+    epochs: c.protocol === 'greedy' ? d.epochs : c.epochs,
     batchSize: c.batchSize,
     seed: c.seed,
     backend: c.backend,
-    greedy: { ...c.greedy },
-    distill: { ...c.distill },
+    greedy: c.protocol === 'greedy' ? { ...c.greedy } : d.greedy,
+    distill: c.protocol === 'ours' ? { ...c.distill } : d.distill,
     inferenceBatch: c.inferenceBatch,
   };
 }
 
 /** The blocks a run of this draft starts with swapped. */
 export function swappedFor(d: RunDraft): string[] {
-  const mode = PROTOCOL_INFO[d.protocol].swaps;
-  if (mode === 'all') return [...BLOCK_NAMES];
-  if (mode === 'selection') return BLOCK_NAMES.filter((b) => d.model.swapped.includes(b));
-  return [];
+  return startingSwapped(d.protocol, d.model.swapped);
 }
 
+/** The draft as the protocol's configuration: only that protocol's fields. */
 export function toConfigInput(d: RunDraft): RunConfigInput {
-  const swap = d.protocol === 'ours' ? { ...d.model.swap, init: 'svd' as const } : { ...d.model.swap };
-  const usesBaseline = PROTOCOL_INFO[d.protocol].baseline !== 'none';
-  const initFrom = d.protocol === 'baseline' ? d.initFrom.trim() : '';
-  return {
+  const baselineRunId = d.baselineRunId || undefined;
+  const { widthDivisor } = d.model;
+  const common = {
     name: d.name.trim(),
-    protocol: d.protocol,
-    model: { widthDivisor: d.model.widthDivisor, swapped: swappedFor(d), swap },
     data: { ...d.data, path: d.data.path.trim() },
     optimiser: { ...d.optimiser },
-    epochs: d.epochs,
     batchSize: d.batchSize,
     seed: d.seed,
     backend: d.backend,
-    baselineRunId: usesBaseline && d.baselineRunId ? d.baselineRunId : undefined,
-    initFrom: initFrom || undefined,
-    greedy: { ...d.greedy },
-    distill: { ...d.distill },
     inferenceBatch: d.inferenceBatch,
   };
+  switch (d.protocol) {
+    case 'baseline':
+      return { ...common, protocol: 'baseline', model: { widthDivisor }, epochs: d.epochs, initFrom: d.initFrom.trim() || undefined };
+    case 'greedy':
+      return { ...common, protocol: 'greedy', model: { widthDivisor, swap: { ...d.model.swap } }, baselineRunId: baselineRunId as string, greedy: { ...d.greedy } };
+    case 'ours':
+      return { ...common, protocol: 'ours', model: { widthDivisor, swap: { ...d.model.swap, init: 'svd' } }, baselineRunId: baselineRunId as string, epochs: d.epochs, distill: { ...d.distill } };
+    case 'manual':
+      return { ...common, protocol: 'manual', model: { widthDivisor, swapped: swappedFor(d), swap: { ...d.model.swap } }, baselineRunId, epochs: d.epochs };
+    case 'control':
+      return { ...common, protocol: 'control', model: { widthDivisor }, baselineRunId: baselineRunId as string, epochs: d.epochs };
+  }
 }
 
 /** The subset of a zod issue this module reads. */
-export interface IssueLike {
-  path: readonly PropertyKey[];
+export interface IssueLike extends IssueLocation {
   message: string;
-  code?: string;
   expected?: unknown;
 }
 
@@ -187,7 +192,7 @@ export interface IssueLike {
 export function issuesToFieldErrors(issues: readonly IssueLike[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const i of issues) {
-    const key = i.path.map(String).join('.') || '_form';
+    const key = issueField(i) || '_form';
     if (key in out) continue;
     out[key] = i.code === 'invalid_type' && i.expected === 'number' ? 'enter a number' : i.message;
   }
@@ -207,17 +212,13 @@ export interface DraftValidation {
   errors: Record<string, string>;
 }
 
-/** RunConfigSchema.safeParse plus the rules the schema cannot see (a baseline run, a non-empty swap). */
+/** RunConfigSchema.safeParse, each issue keyed by its field (the union's rules are the schema's). */
 export function validateDraft(d: RunDraft): DraftValidation {
   const input = toConfigInput(d);
   const parsed = RunConfigSchema.safeParse(input);
   const errors = parsed.success ? {} : issuesToFieldErrors(parsed.error.issues);
-  const info = PROTOCOL_INFO[d.protocol];
-  if (info.baseline === 'required' && !d.baselineRunId) {
+  if (errors.baselineRunId && !d.baselineRunId) {
     errors.baselineRunId = `pick the trained baseline run the ${d.protocol} protocol starts from`;
-  }
-  if (info.swaps === 'selection' && swappedFor(d).length === 0) {
-    errors['model.swapped'] = 'pick at least one block to swap (click blocks below or in Architecture)';
   }
   const ok = parsed.success && Object.keys(errors).length === 0;
   return { config: ok ? parsed.data : null, input, errors };

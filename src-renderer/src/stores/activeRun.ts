@@ -9,7 +9,7 @@ import type {
   RunConfigInput,
   RunRecord,
   RunStatus,
-} from '../../../src-main/api';
+} from '@contract';
 import { errorMessage } from '../api/client';
 import { useHost } from '../api/host';
 import { canResume, isActive } from '../lib/runFilters';

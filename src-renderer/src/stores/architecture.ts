@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
-import { BLOCK_NAMES, type BlockParams, type InspectResult, type SwapSpec } from '../../../src-main/api';
+import { BLOCK_NAMES, type BlockParams, type InspectResult, type SwapSpec } from '@contract';
 import { errorMessage } from '../api/client';
 import { useHost } from '../api/host';
 import { debounce } from '../lib/debounce';

@@ -1,7 +1,7 @@
 /** Runs selected for comparison, the reference run, and the host's Comparison with each run's record. */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { Comparison, RunRecord } from '../../../src-main/api';
+import type { Comparison, RunRecord } from '@contract';
 import { errorMessage } from '../api/client';
 import { useHost } from '../api/host';
 import { loadPref, savePref } from '../lib/prefs';

@@ -1,7 +1,7 @@
 /** The launcher's draft run configuration, prefilled from Architecture or a past run; dataset checks. */
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
-import type { DatasetCheck, RunRecord } from '../../../src-main/api';
+import type { DatasetCheck, RunRecord } from '@contract';
 import { errorMessage } from '../api/client';
 import { useHost } from '../api/host';
 import { defaultDraft, draftFromConfig, type RunDraft } from '../lib/runForm';

@@ -1,7 +1,7 @@
 /** The run history: list, filters and search, rename/tag/delete; refreshed on status events. */
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
-import type { RunSummary } from '../../../src-main/api';
+import type { RunSummary } from '@contract';
 import { errorMessage } from '../api/client';
 import { useHost } from '../api/host';
 import { debounce } from '../lib/debounce';

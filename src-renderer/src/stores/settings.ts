@@ -1,7 +1,7 @@
 /** Host information and the user's preferences (backend, dataset path), kept across sessions. */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { HostApi, RunConfig } from '../../../src-main/api';
+import type { HostApi, RunConfig } from '@contract';
 import { errorMessage } from '../api/client';
 import { useHost } from '../api/host';
 import type { ConnectionState } from '../api/transport';

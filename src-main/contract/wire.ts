@@ -1,0 +1,242 @@
+/**
+ * Zod-free wire types: results, host events, the HostApi every transport speaks, and the envelopes.
+ * Only type imports, so the sandboxed preload can import this without bundling zod.
+ */
+import type { BackendName, ModelConfig, ModelConfigInput, RunConfig, RunConfigInput } from './config';
+import type { ProtocolKind } from './protocols';
+
+// ---------------------------------------------------------------------------------------------
+// Results.
+// ---------------------------------------------------------------------------------------------
+
+export interface BlockParams {
+  name: string;
+  label: string;
+  swapped: boolean;
+  /** Parameters of the whole bottleneck block (1x1, 3x3 or its replacement, 1x1, BN, shortcut). */
+  params: number;
+  /** Parameters of the 3x3 conv (with bias) or of its depthwise + 1x1 replacement. */
+  convParams: number;
+  /** The study's formulas with M inputs, N filters, D = 3: N*M*D^2 and M*(D^2+N) (no biases). */
+  formulaClassical: number;
+  formulaSeparable: number;
+  inChannels: number;
+  filters: number;
+}
+
+export interface InspectResult {
+  model: ModelConfig;
+  blocks: BlockParams[];
+  totalParams: number;
+  trainableParams: number;
+  weightsMiB: number;
+  classicalParams: number;
+  classicalWeightsMiB: number;
+  savedParams: number;
+  savedPercent: number;
+}
+
+export type RunStatus = 'queued' | 'running' | 'cancelled' | 'interrupted' | 'done' | 'failed';
+
+export interface EpochMetrics {
+  phase: string;
+  epoch: number;
+  loss: number;
+  /** Accuracy on the (augmented) training batches of the epoch; null for a phase with no training. */
+  trainAcc: number | null;
+  testAcc: number | null;
+  testLoss: number | null;
+  seconds: number;
+  samplesPerSec: number;
+}
+
+export interface GreedyRecord {
+  block: string;
+  label: string;
+  pass: 1 | 2;
+  testAcc: number;
+  kept: boolean;
+}
+
+export interface FinalMetrics {
+  trainAcc: number;
+  testAcc: number;
+  params: number;
+  weightsMiB: number;
+  blocksSwapped: number;
+  inferenceSeconds: number;
+  inferenceBatch: number;
+  inferenceImages: number;
+  backend: string;
+  trainSeconds: number;
+  epochsTrained: number;
+}
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  tags: string[];
+  protocol: ProtocolKind;
+  status: RunStatus;
+  statusReason: string | null;
+  config: RunConfig;
+  createdAt: string;
+  updatedAt: string;
+  backend: string | null;
+  device: string | null;
+  datasetChecksum: string | null;
+  appVersion: string;
+  final: FinalMetrics | null;
+  epochs: EpochMetrics[];
+  greedy: GreedyRecord[];
+  swapped: string[];
+  checkpointPath: string | null;
+  weightsPath: string | null;
+}
+
+export type RunSummary = Omit<RunRecord, 'epochs' | 'greedy' | 'config'> & {
+  widthDivisor: number;
+};
+
+export interface CompareRow {
+  id: string;
+  name: string;
+  protocol: ProtocolKind;
+  trainAcc: number | null;
+  testAcc: number | null;
+  inferenceSeconds: number | null;
+  paramsM: number | null;
+  weightsMiB: number | null;
+  blocksSwapped: number;
+  /** Differences against the reference run, in percent (negative = smaller/lower). */
+  diff: {
+    trainAcc: number | null;
+    testAcc: number | null;
+    inferenceSeconds: number | null;
+    params: number | null;
+    weightsMiB: number | null;
+  };
+}
+
+export interface Comparison {
+  referenceId: string;
+  rows: CompareRow[];
+  /** Per-block table: for every block, each run's state (swapped, greedy test acc and kept). */
+  blocks: {
+    name: string;
+    label: string;
+    runs: Record<string, { swapped: boolean; testAcc: number | null; kept: boolean | null; pass: number | null }>;
+  }[];
+  curves: Record<string, EpochMetrics[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events from the host (progress is a stream; everything else answers a request).
+// ---------------------------------------------------------------------------------------------
+
+export interface ProgressEvent {
+  type: 'progress';
+  runId: string;
+  phase: string;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  acc: number;
+  samplesPerSec: number;
+  etaSeconds: number;
+  /** 0..1 over the whole run. */
+  fraction: number;
+}
+
+export type HostEvent =
+  | ProgressEvent
+  | { type: 'epoch'; runId: string; metrics: EpochMetrics }
+  | { type: 'greedy'; runId: string; record: GreedyRecord }
+  | { type: 'status'; runId: string; status: RunStatus; reason: string | null }
+  | { type: 'log'; runId: string; level: 'info' | 'warn' | 'error'; message: string };
+
+export interface BackendReport {
+  chosen: string;
+  device: string | null;
+  tried: { name: BackendName; available: boolean; reason: string }[];
+}
+
+export interface DatasetCheck {
+  ok: boolean;
+  path: string;
+  layout: string | null;
+  train: number;
+  test: number;
+  classes: string[];
+  message: string;
+}
+
+/** The file extension of a run archive (exportRun writes one, importRun reads one). */
+export const ARCHIVE_EXTENSION = '.dwrun';
+
+/** Every request the UI can make; the host implements exactly this. */
+export interface HostApi {
+  info(): Promise<{ appVersion: string; dataDir: string; backend: BackendReport | null; defaultDataset: string | null }>;
+  inspect(model: ModelConfigInput): Promise<InspectResult>;
+  checkDataset(path: string): Promise<DatasetCheck>;
+  listRuns(): Promise<RunSummary[]>;
+  getRun(id: string): Promise<RunRecord>;
+  startRun(config: RunConfigInput): Promise<{ id: string }>;
+  cancelRun(id: string): Promise<void>;
+  resumeRun(id: string): Promise<void>;
+  renameRun(id: string, name: string): Promise<void>;
+  tagRun(id: string, tags: string[]): Promise<void>;
+  deleteRun(id: string): Promise<void>;
+  compare(ids: string[], referenceId?: string): Promise<Comparison>;
+  /**
+   * Writes the run as one `.dwrun` file at `path` on the host's machine (absolute; `.dwrun` is
+   * appended when missing; an existing file there is replaced). Answers where it was written.
+   */
+  exportRun(id: string, path: string): Promise<{ path: string }>;
+  /** Adds the run in the `.dwrun` file at `path` (on the host's machine); answers its id here. */
+  importRun(path: string): Promise<{ id: string }>;
+}
+
+export type HostMethod = keyof HostApi;
+
+/** Error shape sent across transports: a one-line message naming the problem and the fix. */
+export interface ApiError {
+  code: 'bad-input' | 'not-found' | 'conflict' | 'internal';
+  message: string;
+  field?: string;
+}
+
+/** What a transport (Electron IPC, WebSocket) needs from the host: the API plus its event stream. */
+export interface HostService extends HostApi {
+  onEvent(listener: (event: HostEvent) => void): () => void;
+}
+
+/** Wire envelopes used by every transport. */
+export interface ApiRequest {
+  id: number;
+  method: HostMethod;
+  args: unknown[];
+}
+export type ApiResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: ApiError };
+export type WireMessage = ApiResponse | { event: HostEvent };
+
+/** What the Electron main process answers to the preload's printPdf (the report's PDF export). */
+export type PrintPdfResult = { ok: true; path: string | null } | { ok: false; error: ApiError };
+
+/**
+ * What the Electron preload exposes on `window.dwswap` (contextBridge.exposeInMainWorld): one
+ * generic request channel answering ApiResponse envelopes, one event stream, and the desktop's PDF
+ * export. The preload's object satisfies this type; the renderer reads `window.dwswap` as it.
+ */
+export interface PreloadBridge {
+  /** Sends one request; resolves with the envelope (errors are `{ ok: false, error }`, not rejections). */
+  invoke(method: HostMethod, args: unknown[]): Promise<ApiResponse>;
+  /** Subscribes to host events; returns the unsubscribe function. */
+  onEvent(cb: (event: HostEvent) => void): () => void;
+  /** Desktop only: prints the current page (print stylesheet, A4) to a PDF the user saves. */
+  printPdf?(): Promise<PrintPdfResult>;
+}
