@@ -23,7 +23,6 @@ import {
   augmentDraws,
   checkDataset,
   cropBatch,
-  findDefaultDataset,
   flipBatch,
   loadCifar10,
   normalise,
@@ -31,6 +30,7 @@ import {
   type Cifar,
   type Split,
 } from '../src-main/engine/data';
+import { findDefaultDataset } from '../src-main/host/default-dataset';
 import {
   encodeJpeg,
   makeTinyCifarArrays,

@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BACKENDS, DEFAULT_GREEDY, DEFAULT_SWAP, DEFAULTS, PROTOCOLS, type HostEvent, type RunConfigInput } from '../contract';
-import { checkDataset, findDefaultDataset } from '../engine/data';
-import { inspectModel } from '../engine/params';
+import { checkDataset, inspectModel } from '../engine';
+import { findDefaultDataset } from '../host/default-dataset';
 import { createHost, type Host } from '../host/host';
 import { PROFILES, reproduceSeed, resultsJson, resultsMarkdown } from '../host/reproduce';
 import { APP_VERSION } from '../host/version';

@@ -1,6 +1,6 @@
 /**
  * CIFAR-10 data for the engine: loading (image-folder zip, image folder, cifar-10-batches-bin),
- * a decoded-array cache, cheap validation for forms, the default dataset's location, and TF.js
+ * a decoded-array cache, cheap validation for forms, and TF.js
  * tensor helpers (normalisation, on-backend augmentation). Problems surface as DataError.
  */
 export {
@@ -15,7 +15,6 @@ export {
 } from './data/types';
 export { loadCifar10 } from './data/load';
 export { checkDataset } from './data/check';
-export { DATA_ENV, defaultDatasetCandidates, findDefaultDataset } from './data/defaults';
 export {
   CIFAR10_MEAN,
   CIFAR10_STD,
@@ -25,4 +24,5 @@ export {
   flipBatch,
   normalise,
   toTensors,
+  type TensorData,
 } from './data/tensors';

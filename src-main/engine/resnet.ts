@@ -54,11 +54,10 @@ function conv(
     .apply(x) as tf.SymbolicTensor;
 }
 
-let bnMomentum = 0.99; // set per build by buildResNet50 (the builder is synchronous)
-
-function bn(x: tf.SymbolicTensor, name: string, zeroGamma = false): tf.SymbolicTensor {
+/** BatchNormalization with the model's momentum (`cfg.bnMomentum`). */
+function bn(x: tf.SymbolicTensor, name: string, cfg: ModelConfig, zeroGamma = false): tf.SymbolicTensor {
   return tf.layers
-    .batchNormalization({ axis: 3, epsilon: BN_EPS, momentum: bnMomentum, name, gammaInitializer: zeroGamma ? 'zeros' : 'ones' })
+    .batchNormalization({ axis: 3, epsilon: BN_EPS, momentum: cfg.bnMomentum, name, gammaInitializer: zeroGamma ? 'zeros' : 'ones' })
     .apply(x) as tf.SymbolicTensor;
 }
 
@@ -81,7 +80,7 @@ function conv3x3(x: tf.SymbolicTensor, filters: number, block: string, swapped: 
     })
     .apply(x) as tf.SymbolicTensor;
   if (cfg.swap.bnBetween) {
-    y = bn(y, n.bn);
+    y = bn(y, n.bn, cfg);
     if (cfg.swap.reluBetween) y = relu(y, n.relu);
   }
   return conv(y, filters, 1, 1, n.pw, seeds);
@@ -99,12 +98,12 @@ function bottleneck(
   const name = info.name;
   let shortcut = x;
   if (info.index === 1) {
-    shortcut = bn(conv(x, 4 * filters, 1, stride, `${name}_0_conv`, seeds), `${name}_0_bn`);
+    shortcut = bn(conv(x, 4 * filters, 1, stride, `${name}_0_conv`, seeds), `${name}_0_bn`, cfg);
   }
-  let y = relu(bn(conv(x, filters, 1, stride, `${name}_1_conv`, seeds), `${name}_1_bn`), `${name}_1_relu`);
+  let y = relu(bn(conv(x, filters, 1, stride, `${name}_1_conv`, seeds), `${name}_1_bn`, cfg), `${name}_1_relu`);
   y = conv3x3(y, filters, name, cfg.swapped.includes(name), cfg, seeds);
-  y = relu(bn(y, `${name}_2_bn`), `${name}_2_relu`);
-  y = bn(conv(y, 4 * filters, 1, 1, `${name}_3_conv`, seeds), `${name}_3_bn`, cfg.zeroInitResidual);
+  y = relu(bn(y, `${name}_2_bn`, cfg), `${name}_2_relu`);
+  y = bn(conv(y, 4 * filters, 1, 1, `${name}_3_conv`, seeds), `${name}_3_bn`, cfg, cfg.zeroInitResidual);
   const sum = tf.layers.add({ name: `${name}_add` }).apply([shortcut, y]) as tf.SymbolicTensor;
   return relu(sum, `${name}_out`);
 }
@@ -113,7 +112,7 @@ function bottleneck(
 function stem(input: tf.SymbolicTensor, cfg: ModelConfig, seeds: Seeds): tf.SymbolicTensor {
   let x = tf.layers.zeroPadding2d({ padding: 3, name: 'conv1_pad' }).apply(input) as tf.SymbolicTensor;
   x = conv(x, scaled(64, cfg.widthDivisor), 7, 2, 'conv1_conv', seeds);
-  x = relu(bn(x, 'conv1_bn'), 'conv1_relu');
+  x = relu(bn(x, 'conv1_bn', cfg), 'conv1_relu');
   x = tf.layers.zeroPadding2d({ padding: 1, name: 'pool1_pad' }).apply(x) as tf.SymbolicTensor;
   return tf.layers.maxPooling2d({ poolSize: 3, strides: 2, name: 'pool1_pool' }).apply(x) as tf.SymbolicTensor;
 }
@@ -134,7 +133,6 @@ function head(x: tf.SymbolicTensor, cfg: ModelConfig, seeds: Seeds): tf.Symbolic
 export function buildResNet50(config: ModelConfigInput, seed = 42): tf.LayersModel {
   const cfg = ModelConfigSchema.parse(config);
   const seeds = new Seeds(seed);
-  bnMomentum = cfg.bnMomentum;
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'input_1' });
   let x = stem(input, cfg, seeds);
   for (const info of BLOCKS) x = bottleneck(x, info, cfg, seeds);

@@ -16,11 +16,10 @@ import {
   type RunConfigInput,
   type RunRecord,
 } from '../contract';
-import { checkDataset, findDefaultDataset } from '../engine/data';
-import { checkModelDir, loadNetFromDir } from '../engine/modelio';
-import { inspectModel } from '../engine/params';
+import { checkDataset, checkModelDir, inspectModel, loadNetFromDir } from '../engine';
 import { buildComparison, openStore, type Store } from '../store';
 import { exportTarget, exportWriteError, importReadError, importSource } from './archive-paths';
+import { findDefaultDataset } from './default-dataset';
 import { HostError } from './errors';
 import { checkDepthMultiplier, checkMemory, memoryBudget } from './limits';
 import { applyWorkerMessage } from './progress';

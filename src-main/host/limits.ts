@@ -6,9 +6,7 @@
  */
 import os from 'node:os';
 import { BLOCKS, runModel, swappableBlocks as protocolSwappable, type DatasetCheck, type ModelConfig, type RunConfig } from '../contract';
-import { IMAGE_BYTES } from '../engine/data';
-import { inspectModel } from '../engine/params';
-import { scaled } from '../engine/resnet';
+import { IMAGE_BYTES, inspectModel, scaled } from '../engine';
 import { HostError } from './errors';
 
 /** D^2 for the 3x3 kernels the swap replaces. */

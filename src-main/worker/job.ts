@@ -6,19 +6,31 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../engine/backend';
-import { loadCifar10, toTensors } from '../engine/data';
-import { loadNetFromDir, serialiseNet, type Files } from '../engine/modelio';
-import { runProtocol, type CheckpointState, type RunJob } from '../engine/protocols';
-import type { Net } from '../engine/swap';
-import type { TensorData } from '../engine/data/tensors';
-import { writeDirAtomic, writeFileAtomic } from '../store/files';
+import {
+  loadCifar10,
+  loadNetFromDir,
+  runProtocol,
+  selectBackend,
+  serialiseNet,
+  toTensors,
+  type CheckpointState,
+  type Files,
+  type Net,
+  type RunJob,
+  type TensorData,
+} from '../engine';
 import type { FromWorker, JobSpec } from './messages';
+
+/** Crash-safe writes into the run's folder (the store's; train-worker.ts passes them in). */
+export interface JobFiles {
+  writeFile(file: string, data: string | Uint8Array): Promise<void>;
+  writeDir(dir: string, build: (tmpDir: string) => Promise<void>): Promise<void>;
+}
 
 const STATE_FILE = 'state.json';
 
-async function writeFiles(dir: string, files: Files, state?: CheckpointState): Promise<void> {
-  await writeDirAtomic(dir, async (tmp) => {
+async function writeFiles(io: JobFiles, dir: string, files: Files, state?: CheckpointState): Promise<void> {
+  await io.writeDir(dir, async (tmp) => {
     for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(tmp, name), bytes);
     if (state) fs.writeFileSync(path.join(tmp, STATE_FILE), JSON.stringify(state));
   });
@@ -40,7 +52,7 @@ async function loadData(spec: JobSpec, post: (m: FromWorker) => void): Promise<{
 }
 
 /** Runs the job; every outcome, including failure, ends with exactly one terminal message. */
-export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromWorker) => void): Promise<void> {
+export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromWorker) => void, io: JobFiles): Promise<void> {
   try {
     post({ type: 'backend', report: await selectBackend(spec.config.backend) });
     const data = await loadData(spec, post);
@@ -55,7 +67,7 @@ export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromW
         return loadNetFromDir(spec.baselineModelDir);
       },
       saveCheckpoint: async (files, state) => {
-        await writeFiles(checkpointDir, files, state);
+        await writeFiles(io, checkpointDir, files, state);
         post({ type: 'checkpoint', dir: checkpointDir, epochsSpent: state.epochsSpent });
       },
       checkpoint: spec.resume ? readCheckpoint(checkpointDir) : null,
@@ -69,8 +81,8 @@ export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromW
     }
     const final = result.final!;
     const modelDir = path.join(spec.runDir, 'model');
-    await writeFiles(modelDir, await serialiseNet(result.net));
-    await writeFileAtomic(path.join(spec.runDir, 'final.json'), JSON.stringify({ final, greedy: result.greedy }));
+    await writeFiles(io, modelDir, await serialiseNet(result.net));
+    await io.writeFile(path.join(spec.runDir, 'final.json'), JSON.stringify({ final, greedy: result.greedy }));
     post({ type: 'done', final, swapped: result.net.config.swapped, modelDir });
     tf.dispose([data.train.x, data.train.y, data.test.x, data.test.y]);
   } catch (e) {

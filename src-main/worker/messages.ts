@@ -1,6 +1,6 @@
 /** Messages between the host and the training worker (one worker per run). */
 import type { BackendReport, FinalMetrics, GreedyRecord, RunConfig } from '../contract';
-import type { EngineEvent } from '../engine/protocols';
+import type { EngineEvent } from '../engine';
 
 export interface JobSpec {
   runId: string;

@@ -1,6 +1,6 @@
 /**
  * What the end-to-end test needs around the app: the built renderer, a tiny CIFAR-10 zip, the
- * headless host as its own process (`src-main/host/serve.ts`, exactly what `npm run host` runs:
+ * headless host as its own process (`src-main/serve/main.ts`, exactly what `npm run host` runs:
  * real host, engine in a worker thread, real SQLite), Debian's Chromium driven by playwright-core,
  * polling waits with messages that say what was awaited and what was last seen, and the PDF tools.
  *
@@ -119,7 +119,7 @@ process.once('exit', () => {
 export function startHost(dataDir: string, timeoutMs = 60_000): Promise<HostProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src-main/host/serve.ts', '--data', dataDir, '--port', '0'],
+    ['--import', 'tsx', 'src-main/serve/main.ts', '--data', dataDir, '--port', '0'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
   );
   children.add(child);

@@ -1,6 +1,6 @@
 /**
  * The workbench end to end: Debian's Chromium (playwright-core) drives the built renderer served by
- * the headless host (src-main/host/serve.ts: the real host, the real engine in a worker thread, the
+ * the headless host (src-main/serve/main.ts: the real host, the real engine in a worker thread, the
  * real SQLite store), training a 1/16-width ResNet-50 on a tiny synthetic CIFAR-10 zip.
  *
  * The scenarios share one host, browser and data directory and run in order (each builds on the

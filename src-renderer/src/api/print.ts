@@ -4,7 +4,7 @@
  * preload's printPdf() saves it with Electron's printToPDF; in a browser, window.print() opens
  * Chromium's print dialog (Save as PDF). Both use the print stylesheet.
  */
-import { isPreloadBridge } from '../api/bridge';
+import { isPreloadBridge } from './bridge';
 
 const CLASS = 'print-prep';
 

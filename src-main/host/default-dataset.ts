@@ -1,4 +1,7 @@
-/** findDefaultDataset: where a checkout or a device machine keeps the CIFAR-10 zips. */
+/**
+ * findDefaultDataset: where a checkout or a device machine keeps the CIFAR-10 zips (the `shared/data`
+ * folder beside or inside the checkout). Deployment knowledge, so the host's, not the engine's.
+ */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

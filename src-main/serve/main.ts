@@ -1,7 +1,7 @@
 /**
  * The headless host: the same host the desktop app runs, served to a browser over WebSocket.
  *
- *   npx tsx src-main/host/serve.ts [--port N] [--data DIR] [--host ADDR --allow-remote] [--token T]
+ *   npx tsx src-main/serve/main.ts [--port N] [--data DIR] [--host ADDR --allow-remote] [--token T]
  *
  * Prints one line, the URL to open (it carries the access token), and keeps running until
  * SIGINT/SIGTERM, when it closes the server and the host (which cancels or finishes its runs).
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serveHost } from '../transports/ws';
-import { createHost } from './host';
+import { createHost } from '../host/host';
 
 const USAGE = `usage: npm run host -- [--port N] [--data DIR] [--host ADDR --allow-remote] [--token T] [--origin URL]
   --port N         port to listen on (default 0: any free port)

@@ -1,0 +1,12 @@
+/**
+ * The engine's public surface: what the worker, the host and the CLI may use. Everything else in
+ * this folder is the engine's own (the lint refuses `engine/<module>` imports from outside it).
+ * The engine knows nothing of Electron, Vue, SQLite or the transports.
+ */
+export { selectBackend } from './backend';
+export { checkDataset, DataError, IMAGE_BYTES, loadCifar10, toTensors, type TensorData } from './data';
+export { checkModelDir, loadNetFromDir, serialiseNet, type Files } from './modelio';
+export { inspectModel } from './params';
+export { runProtocol, type CheckpointState, type EngineEvent, type RunJob } from './protocols';
+export { scaled } from './resnet';
+export type { Net } from './swap';
