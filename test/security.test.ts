@@ -298,9 +298,19 @@ describe('the Electron window', () => {
     });
   });
 
+  it('shows the app icon of resources/, a 512x512 PNG rendered from resources/icon.svg', () => {
+    const icon = path.join(ROOT, 'resources', 'icon.png');
+    expect(windowOptions('/p.cjs', 't', icon).icon).toBe(icon);
+    expect(windowOptions('/p.cjs', 't')).not.toHaveProperty('icon');
+    const png = fs.readFileSync(icon);
+    expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'PNG signature').toBe(true);
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)], 'width and height').toEqual([512, 512]);
+    expect(fs.readFileSync(path.join(ROOT, 'resources', 'icon.svg'), 'utf8')).toContain('<svg');
+  });
+
   it('is what the main process opens, with these guards on every WebContents', () => {
     const main = fs.readFileSync(path.join(ROOT, 'src-main', 'main', 'index.ts'), 'utf8');
-    expect(main).toContain('new BrowserWindow(windowOptions(PRELOAD, APP_NAME))');
+    expect(main).toContain('new BrowserWindow(windowOptions(PRELOAD, APP_NAME, ICON))');
     expect(main).toMatch(/setWindowOpenHandler\(denyWindowOpen\)/);
     expect(main).toMatch(/on\('will-navigate', guard\)/);
     expect(main).toMatch(/on\('will-redirect', guard\)/);

@@ -1,5 +1,5 @@
 /** Plain-text rendering for the CLI: tables, progress lines. */
-import type { HostEvent, InspectResult, RunSummary } from '../contract';
+import { swapCount, type HostEvent, type InspectResult, type RunSummary } from '../contract';
 
 export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (headless)
 
@@ -10,6 +10,8 @@ export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (h
                [--swap LIST] [--init svd|random] [--threshold X] [--threshold-mode absolute|relative]
                [--fine-tune-epochs N] [--bn-momentum X] [--zero-init-residual] [--init-from MODEL_DIR]
                [--no-augment] [--name TEXT] [--json]
+               (each protocol takes its own flags: greedy --fine-tune-epochs, not --epochs; only
+                baseline --init-from; only manual --swap; a flag of another protocol is refused by name)
   dwswap runs [--json]            dwswap resume RUN_ID          dwswap delete RUN_ID
   dwswap compare RUN_ID... [--ref RUN_ID] [--json|--md]
   dwswap export RUN_ID FILE.dwrun dwswap import FILE.dwrun      dwswap check-data PATH
@@ -33,7 +35,7 @@ export function inspectTable(r: InspectResult): string {
   const totals = [
     `total parameters   ${num(r.totalParams)} (${(r.totalParams / 1e6).toFixed(2)}M), ${r.weightsMiB.toFixed(2)} MiB of float32 weights`,
     `classical model    ${num(r.classicalParams)} (${(r.classicalParams / 1e6).toFixed(2)}M), ${r.classicalWeightsMiB.toFixed(2)} MiB`,
-    `removed            ${num(r.savedParams)} parameters (${r.savedPercent.toFixed(2)}%) by ${r.blocks.filter((b) => b.swapped).length}/16 swaps`,
+    `removed            ${num(r.savedParams)} parameters (${r.savedPercent.toFixed(2)}%) by ${swapCount(r.blocks.filter((b) => b.swapped).length)} swaps`,
   ];
   return [head, ...rows, '', ...totals].join('\n');
 }

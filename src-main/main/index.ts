@@ -15,6 +15,8 @@ const APP_NAME = 'DWSwap Workbench';
 /** electron-vite output: out/main/index.js, out/preload/index.cjs, out/renderer/index.html. */
 const PRELOAD = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 const RENDERER_FILE = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+/** resources/ at the project's root, two folders up from both src-main/main/ and out/main/. */
+const ICON = fileURLToPath(new URL('../../resources/icon.png', import.meta.url));
 const DEV_URL = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
 const isRendererUrl = rendererUrlCheck(DEV_URL ?? pathToFileURL(RENDERER_FILE).href);
 
@@ -65,7 +67,7 @@ function failStart(e: unknown): void {
 }
 
 function createWindow(): BrowserWindow {
-  const w = new BrowserWindow(windowOptions(PRELOAD, APP_NAME));
+  const w = new BrowserWindow(windowOptions(PRELOAD, APP_NAME, ICON));
   w.once('ready-to-show', () => w.show());
   w.on('closed', () => {
     if (win === w) win = null;

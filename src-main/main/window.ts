@@ -6,8 +6,10 @@
  */
 import type { BrowserWindowConstructorOptions } from 'electron';
 
-export function windowOptions(preloadPath: string, title: string): BrowserWindowConstructorOptions {
+/** The window's options; `icon` is resources/icon.png (Linux and Windows show it; macOS uses the bundle's). */
+export function windowOptions(preloadPath: string, title: string, icon?: string): BrowserWindowConstructorOptions {
   return {
+    ...(icon ? { icon } : {}),
     width: 1440,
     height: 920,
     minWidth: 960,

@@ -12,13 +12,8 @@ export interface ZipEntryInfo {
 const EOCD_SIG = 0x06054b50;
 const CENTRAL_SIG = 0x02014b50;
 const S_IFMT = 0o170000;
-const S_IFLNK = 0o120000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
-
-export function isSymlinkMode(mode: number | null): boolean {
-  return mode !== null && (mode & S_IFMT) === S_IFLNK;
-}
 
 /** Anything but a plain file or folder (link, device, fifo, socket); a mode type of 0 means unset. */
 export function isSpecialMode(mode: number | null): boolean {

@@ -23,7 +23,6 @@ export const FONT =
 /** Series colours: blue, teal, amber, violet, rose, slate, green, orange. */
 export const PALETTE = ['#2f6fed', '#0f9d8a', '#d98a00', '#7a5af8', '#e04f6a', '#56627a', '#3aa845', '#e36c1e'];
 
-export const AXIS_COLOR = '#98a2b3';
 export const GRID_COLOR = '#eceef2';
 export const TEXT_COLOR = '#475467';
 

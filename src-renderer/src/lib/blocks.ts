@@ -1,5 +1,5 @@
 /** What the diagram and the greedy table show about each block (pure). */
-import { BLOCKS, normaliseBlockName, type BlockParams, type GreedyRecord } from '@contract';
+import { BLOCKS, normaliseBlockName, type GreedyRecord } from '@contract';
 
 /** kept/reverted come from the greedy search; swapped/classic from the configuration. */
 export type BlockState = 'classic' | 'swapped' | 'kept' | 'reverted' | 'pending';
@@ -56,23 +56,6 @@ export function blockLayers(baseWidth: number, divisor: number, swapped: boolean
       ]
     : [{ kind: '3x3', text: `3×3, ${w}` }];
   return [{ kind: '1x1', text: `1×1, ${w}` }, ...middle, { kind: '1x1', text: `1×1, ${w * 4}` }];
-}
-
-/** Sum of the block parameters, and what the swapped blocks save against their classical 3x3 conv. */
-export function blockTotals(blocks: readonly BlockParams[]): {
-  blockParams: number;
-  classical: number;
-  separable: number;
-} {
-  let blockParams = 0;
-  let classical = 0;
-  let separable = 0;
-  for (const b of blocks) {
-    blockParams += b.params;
-    classical += b.formulaClassical;
-    separable += b.swapped ? b.formulaSeparable : b.formulaClassical;
-  }
-  return { blockParams, classical, separable };
 }
 
 /** The block a phase string names, if any ("greedy:conv3_block2 pass 1" -> "conv3_block2"). */

@@ -82,11 +82,6 @@ export function formatDate(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-/** Number of swapped blocks: "0 / 16". */
-export function formatSwapCount(n: number, of = 16): string {
-  return `${n} / ${of}`;
-}
-
 /** An unsigned share in percent: 17.234 -> "17.2%". */
 export function formatShare(p: number | null | undefined, digits = 1): string {
   return finite(p) ? `${p.toFixed(digits)}%` : DASH;
