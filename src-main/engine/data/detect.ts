@@ -1,6 +1,7 @@
 /** Deciding which of the three layouts a path holds, with clear errors for everything else. */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isRefusedFile, readHeadSync } from '../safe-read';
 import { hasBinaryBatches } from './binary';
 import { DataError, ioReason, type Layout } from './types';
 import { looksLikeZip } from './zip';
@@ -14,18 +15,13 @@ export interface Detected {
 const EXPECTED = 'give the path of a CIFAR-10 zip, image folder or cifar-10-batches-bin directory';
 
 function head(file: string): Uint8Array {
-  const buf = Buffer.alloc(4);
   try {
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, buf, 0, 4, 0);
-    } finally {
-      closeSync(fd);
-    }
+    return readHeadSync(file, 4, 'dataset');
   } catch (e) {
-    throw new DataError(`cannot read dataset ${file} (${ioReason(e)}) — check its permissions, or copy it somewhere readable`);
+    if (isRefusedFile(e))
+      throw new DataError(`${e.message} — ${EXPECTED}`);
+    throw new DataError(`cannot read dataset ${file} (${ioReason(e instanceof Error && e.cause ? e.cause : e)}) — check its permissions, or copy it somewhere readable`);
   }
-  return buf;
 }
 
 function detectFile(path: string): Detected {

@@ -1,8 +1,21 @@
 /** Reading an image-folder zip with fflate: list the entries, then extract only those needed. */
-import { readFileSync } from 'node:fs';
 import { unzipSync, type Unzipped } from 'fflate';
+import { isRefusedFile, formatBytes, readRegularFileSync } from '../safe-read';
 import { DataError, errorText, ioReason } from './types';
 import type { TreeEntry } from './tree';
+
+/**
+ * Caps on a dataset zip, checked before anything is inflated (fflate's unzipSync allocates each
+ * entry at its declared size and never writes past it, so the declared sizes bound the memory):
+ * the zip itself, each image entry (a 32x32 JPEG is a few KiB), the images extracted together, and
+ * the number of entries.
+ */
+export const DATASET_ZIP_LIMITS = {
+  zipBytes: 2 * 1024 ** 3,
+  imageBytes: 256 * 1024,
+  extractedBytes: 1024 ** 3,
+  entries: 2_000_000,
+};
 
 const ZIP_MAGIC = [0x50, 0x4b];
 
@@ -19,9 +32,11 @@ export function unsafeEntryName(name: string): boolean {
 export function readZipFile(file: string): Uint8Array {
   let buf: Uint8Array;
   try {
-    buf = readFileSync(file);
+    buf = readRegularFileSync(file, { maxBytes: DATASET_ZIP_LIMITS.zipBytes, what: 'dataset zip' });
   } catch (e) {
-    throw new DataError(`cannot read ${file} (${ioReason(e)}) — check its permissions, or copy it somewhere readable`);
+    if (isRefusedFile(e))
+      throw new DataError(e.message);
+    throw new DataError(`cannot read ${file} (${ioReason(e instanceof Error && e.cause ? e.cause : e)}) — check its permissions, or copy it somewhere readable`);
   }
   if (!looksLikeZip(buf)) {
     throw new DataError(
@@ -46,6 +61,11 @@ function unzip(buf: Uint8Array, file: string, filter: (name: string, size: numbe
 export function listZip(buf: Uint8Array, file: string): TreeEntry[] {
   const entries: TreeEntry[] = [];
   unzip(buf, file, (name, size) => {
+    if (entries.length >= DATASET_ZIP_LIMITS.entries) {
+      throw new DataError(
+        `${file} holds more than ${DATASET_ZIP_LIMITS.entries} entries — a CIFAR-10 zip has about 60000; check that it is the right file`,
+      );
+    }
     if (unsafeEntryName(name)) {
       throw new DataError(
         `unsafe path in archive ${file}: entry "${name}" — refusing it; re-create the zip with relative paths`,
@@ -57,7 +77,25 @@ export function listZip(buf: Uint8Array, file: string): TreeEntry[] {
   return entries;
 }
 
-/** Extracts the named entries (stored or deflated). */
+/**
+ * Extracts the named entries (stored or deflated), refusing before inflating anything an image
+ * whose declared size is over the per-image cap, or images that together would be over the total.
+ */
 export function extractZip(buf: Uint8Array, file: string, names: ReadonlySet<string>): Unzipped {
-  return unzip(buf, file, (name) => names.has(name));
+  let total = 0;
+  return unzip(buf, file, (name, size) => {
+    if (!names.has(name)) return false;
+    if (size > DATASET_ZIP_LIMITS.imageBytes) {
+      throw new DataError(
+        `image ${name} in ${file} declares ${formatBytes(size)}, more than the ${formatBytes(DATASET_ZIP_LIMITS.imageBytes)} a 32x32 image may take — the zip is damaged or not a CIFAR-10 zip`,
+      );
+    }
+    total += size;
+    if (total > DATASET_ZIP_LIMITS.extractedBytes) {
+      throw new DataError(
+        `the images in ${file} declare more than ${formatBytes(DATASET_ZIP_LIMITS.extractedBytes)} in all — use fewer images per class or check that it is the right file`,
+      );
+    }
+    return true;
+  });
 }
