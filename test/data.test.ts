@@ -189,7 +189,7 @@ describe('cifar-10-batches-bin layout', () => {
       rec[1 + 2048 + p] = (x + y) % 7; // blue plane
     }
     const other = new Uint8Array(3073);
-    const bin = writeBinaryBatches(sub('chw'), [rec, other], [other], ['a', 'b']);
+    const bin = writeBinaryBatches(sub('chw'), [rec, other], [other, rec], ['a', 'b']);
     const d = await loadCifar10(bin);
     expect(d.train.labels[0], 'label byte is read').toBe(1);
     for (const [y, x] of [

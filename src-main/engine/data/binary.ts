@@ -3,8 +3,9 @@
  * bytes in CHW order (1024 red, 1024 green, 1024 blue, each row-major), converted here to HWC.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readRegularFileSync } from '../safe-read';
 import { CIFAR10_CLASSES, DataError, IMAGE_BYTES, type Split, type SplitName } from './types';
 
 export const RECORD_BYTES = 1 + IMAGE_BYTES;
@@ -12,6 +13,9 @@ export const TRAIN_BATCHES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const TEST_BATCH = 'test_batch.bin';
 export const META_FILE = 'batches.meta.txt';
 const PLANE = IMAGE_BYTES / 3;
+/** A CIFAR-10 batch is 30 MiB; anything far larger is not one (and is not read into memory). */
+const MAX_BATCH_BYTES = 512 * 1024 ** 2;
+const MAX_META_BYTES = 64 * 1024;
 
 export function hasBinaryBatches(dir: string): boolean {
   return [...TRAIN_BATCHES, TEST_BATCH].some((f) => existsSync(join(dir, f)));
@@ -28,7 +32,9 @@ export function binaryFiles(dir: string): Record<SplitName, string[]> {
           `incomplete cifar-10-batches-bin: ${f} is missing — it needs data_batch_1..5.bin and test_batch.bin; re-extract cifar-10-binary.tar.gz`,
         );
       }
-      const size = statSync(f).size;
+      const st = statSync(f);
+      if (!st.isFile()) throw new DataError(`${f} is not a regular file (a pipe, device or folder) — re-extract the batches`);
+      const size = st.size;
       if (size % RECORD_BYTES !== 0) {
         throw new DataError(
           `${f} is ${size} bytes, not a whole number of ${RECORD_BYTES}-byte records — re-extract it`,
@@ -46,14 +52,58 @@ export function binaryFiles(dir: string): Record<SplitName, string[]> {
 export function binaryClasses(dir: string): string[] {
   const meta = join(dir, META_FILE);
   if (!existsSync(meta)) return [...CIFAR10_CLASSES];
-  const names = readFileSync(meta, 'utf8')
+  const names = readRegularFileSync(meta, { maxBytes: MAX_META_BYTES, what: 'class-name list' })
+    .toString('utf8')
     .split(/\r?\n/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (names.length < 2 || names.length > 256) {
     throw new DataError(`${meta} lists ${names.length} class names — it needs one name a line, 2 to 256 of them`);
   }
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new DataError(`${meta} names the class "${twice}" twice — give each class one line`);
   return names;
+}
+
+function labelError(file: string, record: number, label: number, classes: number): DataError {
+  return new DataError(
+    `record ${record} of ${file} has label ${label} but there are ${classes} classes — the file is damaged or batches.meta.txt is short`,
+  );
+}
+
+/**
+ * Every class of `names` must appear in the split: batches holding one class would train to a
+ * meaningless 100% accuracy, and a batches.meta.txt listing more names than the labels use would
+ * give the model outputs no image ever trains.
+ */
+export function checkCoverage(counts: readonly number[], names: readonly string[], split: SplitName, dir: string): void {
+  const missing = names.filter((_, c) => counts[c] === 0);
+  if (missing.length === 0) return;
+  const shown = `${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`;
+  throw new DataError(
+    `the ${split} batches in ${dir} hold no images of ${missing.length} of the ${names.length} classes in batches.meta.txt (${shown}) — every class needs images; check batches.meta.txt or re-extract the batches`,
+  );
+}
+
+/** Images per label in one split's batches, reading only the label bytes (checks the label range). */
+export function binaryLabelCounts(files: string[], classes: number): number[] {
+  const counts = new Array<number>(classes).fill(0);
+  const chunk = Buffer.alloc(RECORD_BYTES * 1024);
+  for (const f of files) {
+    const fd = openSync(f, 'r');
+    try {
+      let record = 0;
+      for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0; ) {
+        for (let r = 0; r < n; r += RECORD_BYTES, record++) {
+          if (chunk[r] >= classes) throw labelError(f, record, chunk[r], classes);
+          counts[chunk[r]]++;
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return counts;
 }
 
 /** Record counts per split from the file sizes (no reading). */
@@ -79,25 +129,25 @@ export function readBinarySplit(
   classes: number,
   limit: number,
   hash: ReturnType<typeof createHash>,
+  onCounts?: (counts: number[]) => void,
 ): Split {
-  const data = files.map((f) => readFileSync(f));
+  const data = files.map((f) => readRegularFileSync(f, { maxBytes: MAX_BATCH_BYTES, what: 'CIFAR-10 batch' }));
   const taken = new Array<number>(classes).fill(0);
+  const seen = new Array<number>(classes).fill(0);
   const keep: [number, number][] = [];
   for (const [b, buf] of data.entries()) {
     hash.update(buf);
     for (let r = 0; r < buf.length; r += RECORD_BYTES) {
       const label = buf[r];
-      if (label >= classes) {
-        throw new DataError(
-          `record ${r / RECORD_BYTES} of ${files[b]} has label ${label} but there are ${classes} classes — the file is damaged or batches.meta.txt is short`,
-        );
-      }
+      if (label >= classes) throw labelError(files[b], r / RECORD_BYTES, label, classes);
+      seen[label]++;
       if (taken[label] < limit) {
         taken[label]++;
         keep.push([b, r]);
       }
     }
   }
+  onCounts?.(seen);
   const split: Split = {
     images: new Uint8Array(keep.length * IMAGE_BYTES),
     labels: new Uint8Array(keep.length),
@@ -122,8 +172,9 @@ export function loadBinary(dir: string, limits: Record<SplitName, number>): Bina
   const files = binaryFiles(dir);
   const classes = binaryClasses(dir);
   const hash = createHash('sha256');
-  const train = readBinarySplit(files.train, classes.length, limits.train, hash);
-  const test = readBinarySplit(files.test, classes.length, limits.test, hash);
+  const cover = (split: SplitName) => (counts: number[]) => checkCoverage(counts, classes, split, dir);
+  const train = readBinarySplit(files.train, classes.length, limits.train, hash, cover('train'));
+  const test = readBinarySplit(files.test, classes.length, limits.test, hash, cover('test'));
   return { train, test, classes, checksum: hash.digest('hex') };
 }
 

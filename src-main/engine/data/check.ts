@@ -1,6 +1,6 @@
 /** checkDataset: a cheap look at a dataset path for UI forms (layout, counts, one image per class). */
 import type { DatasetCheck } from '../../contract';
-import { binaryClasses, binaryCounts } from './binary';
+import { binaryClasses, binaryCounts, binaryFiles, binaryLabelCounts, checkCoverage } from './binary';
 import { decodeJpeg } from './decode';
 import { detectLayout, type Detected } from './detect';
 import { listFolder, readFolderFile } from './folder';
@@ -18,7 +18,10 @@ function treeCounts(index: TreeIndex, read: (path: string) => Uint8Array, where:
 
 function countsOf(found: Detected): Counts {
   if (found.layout === 'binary') {
-    return { ...binaryCounts(found.path), classes: binaryClasses(found.path) };
+    const classes = binaryClasses(found.path);
+    const files = binaryFiles(found.path);
+    for (const s of SPLITS) checkCoverage(binaryLabelCounts(files[s], classes.length), classes, s, found.path);
+    return { ...binaryCounts(found.path), classes };
   }
   if (found.layout === 'folder') {
     const index = indexTree(listFolder(found.path).entries, found.path);

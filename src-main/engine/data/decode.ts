@@ -5,6 +5,7 @@ import { DataError, IMAGE_BYTES, IMAGE_SIDE, errorText, yieldToLoop, type Split,
 /** Decodes one 32x32 JPEG to 3072 HWC RGB bytes; `name` and `where` go into the error message. */
 export function decodeJpeg(bytes: Uint8Array, name: string, where: string): Uint8Array {
   let img: { width: number; height: number; data: Uint8Array };
+  if (bytes.length === 0) throw new DataError(`image ${name} in ${where} is empty (0 bytes) — replace or remove that file`);
   try {
     img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 64 });
   } catch (e) {
