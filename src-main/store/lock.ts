@@ -1,19 +1,23 @@
 /**
- * Single-instance guard: `<dataDir>/store.lock`, created with O_EXCL and holding the owner's pid.
- * A lock whose pid is dead is stale (the owner crashed) and is taken over. Within one process a
- * second open of the same folder is refused as well, unless the pid in the file is ours only by
- * reuse (a previous process with the same pid, common in containers), which the `held` set tells.
+ * Single-instance guard, on SQLite's own file locking: `<dataDir>/store.lock.db` is an (empty)
+ * SQLite database that the owning process holds in an open EXCLUSIVE transaction. Taking the lock
+ * is one atomic step done by the OS (SQLite's fcntl byte-range lock, LockFileEx on Windows): of
+ * several processes starting at once exactly one gets it, the others get SQLITE_BUSY at once. The
+ * OS releases it when the owner's process ends however it ends, so there is no stale lock to
+ * take over and no pid to trust. SQLite also refuses a second connection of the same process.
+ *
+ * `<dataDir>/store.lock` holds the owner's pid, written after the lock is taken and removed at
+ * release: only for the message naming who holds the folder, never to decide who does. The lock
+ * database itself is never deleted (a process waiting on the old file would otherwise lock a
+ * different file than one that creates a new one).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { errnoCode, StoreError } from './errors';
 
 export const LOCK_FILE = 'store.lock';
-
-/** A lock file still empty this long after it was created is treated as abandoned mid-write. */
-const EMPTY_LOCK_GRACE_MS = 10_000;
-
-const held = new Set<string>();
+export const LOCK_DB = 'store.lock.db';
 
 export interface StoreLock {
   readonly file: string;
@@ -21,83 +25,82 @@ export interface StoreLock {
 }
 
 export function acquireLock(dataDir: string): StoreLock {
-  const file = path.join(dataDir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (tryCreate(file)) {
-      held.add(file);
-      return { file, release: () => release(file) };
-    }
-    const owner = readOwner(file);
-    if (owner === 'gone') continue;
-    if (owner === 'writing' || isAlive(owner, file)) throw inUse(dataDir, owner);
-    fs.rmSync(file, { force: true });
+  const file = path.join(dataDir, LOCK_DB);
+  const pidFile = path.join(dataDir, LOCK_FILE);
+  let db: Database.Database;
+  try {
+    db = new Database(file, { timeout: 0 });
+  } catch (e) {
+    throw cannotLock(file, e);
   }
-  throw new StoreError(
-    'conflict',
-    `could not take the lock ${file}; another workbench keeps recreating it, close it and retry`,
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (e) {
+    db.close();
+    if (isBusy(e)) throw inUse(dataDir, readOwner(pidFile));
+    throw cannotLock(file, e);
+  }
+  writeOwner(pidFile);
+  let held = true;
+  return {
+    file,
+    release: () => {
+      if (!held) return;
+      held = false;
+      removeOwner(pidFile);
+      db.close();
+    },
+  };
+}
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+function cannotLock(file: string, e: unknown): StoreError {
+  const why = (e as { code?: unknown }).code ?? (e instanceof Error ? e.message : String(e));
+  return new StoreError(
+    'internal',
+    `cannot take the lock ${file} (${String(why)}); check that the data folder is writable, or choose another`,
+    { cause: e },
   );
 }
 
-function tryCreate(file: string): boolean {
-  let fd: number;
+function writeOwner(pidFile: string): void {
   try {
-    fd = fs.openSync(file, 'wx');
-  } catch (e) {
-    if (errnoCode(e) === 'EEXIST') return false;
-    throw new StoreError(
-      'internal',
-      `cannot create ${file} (${errnoCode(e) ?? String(e)}); check that the data folder is writable`,
-      { cause: e },
-    );
-  }
-  try {
-    fs.writeSync(fd, `${process.pid}\n`);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return true;
-}
-
-/** The pid in the lock file; 'writing' while a just-created file is still empty; 'gone' if it vanished. */
-function readOwner(file: string): number | 'writing' | 'gone' {
-  let text: string;
-  let mtimeMs: number;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-    mtimeMs = fs.statSync(file).mtimeMs;
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return 'gone';
-    throw e;
-  }
-  const pid = Number.parseInt(text.trim(), 10);
-  if (Number.isInteger(pid) && pid > 0) return pid;
-  return text.trim() === '' && Date.now() - mtimeMs < EMPTY_LOCK_GRACE_MS ? 'writing' : 0;
-}
-
-function isAlive(pid: number, file: string): boolean {
-  if (pid <= 0) return false;
-  if (pid === process.pid) return held.has(file);
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === 'EPERM';
+    fs.rmSync(pidFile, { force: true });
+    fs.writeFileSync(pidFile, `${process.pid}\n`, { flag: 'wx' });
+  } catch {
+    // Only informational: the lock itself is held.
   }
 }
 
-function inUse(dataDir: string, owner: number | 'writing'): StoreError {
-  const who = owner === 'writing' ? 'starting up' : `pid ${owner}`;
+function removeOwner(pidFile: string): void {
+  try {
+    if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.rmSync(pidFile, { force: true });
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') throw e;
+  }
+}
+
+/** The pid the holder wrote, if it could be read (a holder starting up may not have written it yet). */
+function readOwner(pidFile: string): number | null {
+  try {
+    const st = fs.lstatSync(pidFile);
+    if (!st.isFile() || st.size > 64) return null;
+    const pid = Number.parseInt(fs.readFileSync(pidFile, 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function inUse(dataDir: string, owner: number | null): StoreError {
+  const who = owner === null ? 'starting up' : `pid ${owner}`;
   return new StoreError(
     'conflict',
     `the run store in ${dataDir} is in use by another workbench (${who}); close it or choose another data folder`,
   );
-}
-
-function release(file: string): void {
-  if (!held.delete(file)) return;
-  try {
-    if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
-  } catch {
-    // Already gone: nothing to release.
-  }
 }

@@ -4,7 +4,7 @@
  *
  * "Nothing changed" means: the same runs with the same records (listRuns + getRun of each), and
  * the same files and folders with the same bytes, leaving out what merely opening the store
- * touches (runs.db and its -wal/-shm, store.lock) and the decoded-data cache.
+ * touches (runs.db and its -wal/-shm, store.lock and store.lock.db) and the decoded-data cache.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -131,7 +131,7 @@ export function copySeed(seed: Seed, dest: string): string {
   return dest;
 }
 
-const CHURN = new Set(['runs.db', 'runs.db-wal', 'runs.db-shm', 'store.lock', 'cache']);
+const CHURN = new Set(['runs.db', 'runs.db-wal', 'runs.db-shm', 'store.lock', 'store.lock.db', 'cache']);
 
 /** Every file (sha256) and folder under `dir`, by relative path; symbolic links by their target. */
 export function fileFingerprint(dir: string, prefix = ''): Record<string, string> {
