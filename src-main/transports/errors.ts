@@ -9,7 +9,8 @@
  * - everything else -> `internal`, with its first line.
  */
 import { z } from 'zod';
-import { issueField, type ApiError, type IssueLocation } from '../contract';
+import type { ApiError } from '../contract';
+import { describeIssues, type IssueLike } from '../host/issues';
 
 type Code = ApiError['code'];
 const PASS_THROUGH: readonly Code[] = ['bad-input', 'not-found', 'conflict'];
@@ -18,8 +19,8 @@ const PASS_THROUGH: readonly Code[] = ['bad-input', 'not-found', 'conflict'];
 export const MAX_MESSAGE_CHARS = 500;
 
 export function toApiError(e: unknown): ApiError {
-  const issue = firstZodIssue(e);
-  if (issue) return fromZodIssue(issue);
+  const issues = zodIssues(e);
+  if (issues) return fromZodIssues(issues);
   if (e instanceof Error) {
     const code = passThroughCode(e);
     if (code) return withField({ code, message: oneLine(e.message, e.name) }, e);
@@ -31,32 +32,24 @@ export function toApiError(e: unknown): ApiError {
   return { code: 'internal', message: oneLine(typeof e === 'string' ? e : '', 'internal error') };
 }
 
-interface IssueLike extends IssueLocation {
-  message: string;
-}
-
-/** The first issue of a zod error, whichever copy of zod threw it (instanceof or duck-typed). */
-function firstZodIssue(e: unknown): IssueLike | null {
+/** The issues of a zod error, whichever copy of zod threw it (instanceof or duck-typed). */
+function zodIssues(e: unknown): IssueLike[] | null {
   const isZod = e instanceof z.core.$ZodError || (e instanceof Error && e.name === 'ZodError');
   if (!isZod) return null;
   const issues = (e as { issues?: unknown }).issues;
   if (!Array.isArray(issues) || issues.length === 0) return null;
-  const first = issues[0] as Partial<IssueLike>;
-  return {
-    path: Array.isArray(first.path) ? first.path : [],
-    code: typeof first.code === 'string' ? first.code : undefined,
-    keys: Array.isArray(first.keys) ? first.keys : undefined,
-    message: typeof first.message === 'string' ? first.message : 'invalid input',
-  };
+  return issues.map((i: Partial<IssueLike>) => ({
+    ...i,
+    path: Array.isArray(i.path) ? i.path : [],
+    keys: Array.isArray(i.keys) ? i.keys : undefined,
+    message: typeof i.message === 'string' ? i.message : 'invalid input',
+  }));
 }
 
-function fromZodIssue(issue: IssueLike): ApiError {
-  const field = issueField(issue);
-  const text = oneLine(issue.message, 'invalid input');
-  if (!field) return { code: 'bad-input', message: text };
-  // A field from another protocol: its message already names it ("initFrom does not apply to ...").
-  const named = issue.code === 'unrecognized_keys';
-  return { code: 'bad-input', field, message: named ? text : oneLine(`${field}: ${text}`, 'invalid input') };
+function fromZodIssues(issues: IssueLike[]): ApiError {
+  const { field, message } = describeIssues(issues);
+  const text = oneLine(message, 'invalid input');
+  return field ? { code: 'bad-input', field, message: text } : { code: 'bad-input', message: text };
 }
 
 function passThroughCode(e: Error): Code | null {
