@@ -741,7 +741,7 @@ describe.skipIf(process.platform === 'win32')('a disk that fills up while saving
     const archive = path.join(outDir, 'big.dwrun');
     fs.writeFileSync(archive, 'the previous export');
     const before = await folderState(dataDir);
-    const r = await runCli(['export', id, archive, '--store', dataDir], { fileSizeLimitKiB: 512 });
+    const r = await runCli(['export', id, archive, '--force', '--store', dataDir], { fileSizeLimitKiB: 512 });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(
       /^dwswap: error: cannot write .*big\.dwrun \(EFBIG\); check that the folder is writable and the disk has space\n$/,

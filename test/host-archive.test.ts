@@ -116,12 +116,16 @@ describe('exportRun and importRun through dispatch', () => {
     expect((await call<RunRecord>(b, 'getRun', again.id)).final).toEqual(original.final);
   });
 
-  it('the default destination, <dataDir>/exports, is created on first use; an existing archive is replaced', async () => {
+  it('the default destination, <dataDir>/exports, is created on first use; an existing archive is replaced only with overwrite', async () => {
     const file = path.join(dataA, 'exports', 'tiny.dwrun');
     expect(fs.existsSync(path.dirname(file))).toBe(false);
     expect(await call(a, 'exportRun', runId, file)).toEqual({ path: file });
     fs.writeFileSync(file, 'old');
-    expect(await call(a, 'exportRun', runId, file)).toEqual({ path: file });
+    const refused = await refusal(a, 'exportRun', runId, file);
+    expect(refused).toMatchObject({ code: 'conflict', field: 'path' });
+    expect(refused.message).toMatch(/already exists; choose another name, or confirm replacing it/);
+    expect(fs.readFileSync(file, 'utf8'), 'the existing file is untouched').toBe('old');
+    expect(await call(a, 'exportRun', runId, file, true)).toEqual({ path: file });
     expect(fs.statSync(file).size).toBeGreaterThan(10_000);
     const upper = path.join(out, 'UPPER.DWRUN');
     expect(await call(a, 'exportRun', runId, upper), 'any case of .dwrun counts').toEqual({ path: upper });

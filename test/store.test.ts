@@ -130,7 +130,7 @@ describe('opening the store', () => {
     db.close();
   });
 
-  it('upgrades a version-1 store to version 2 and keeps its runs', () => {
+  it('upgrades a version-1 store to the current version and keeps its runs', () => {
     const dir = path.join(tmp, 'data');
     fs.mkdirSync(dir);
     const v1 = openDatabase(path.join(dir, 'runs.db'), migrations.slice(0, 1));
@@ -546,7 +546,9 @@ describe('.dwrun export and import', () => {
       ...original,
       checkpointPath: path.join(b.runDir(id), 'checkpoint', 'model.json'),
       weightsPath: path.join(b.runDir(id), 'weights.bin'),
+      origin: { ...imported.origin, file: 'run.dwrun', appVersion: original.appVersion },
     });
+    expect(original.origin, 'a run made here has no origin').toBeNull();
     expect(imported.epochs[0].loss).toBe(Number.POSITIVE_INFINITY);
     expect(fs.readdirSync(b.runDir(id)).sort()).toEqual(['checkpoint', 'weights.bin']);
     for (const rel of ['checkpoint/model.json', 'weights.bin']) {

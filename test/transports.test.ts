@@ -85,7 +85,7 @@ describe('dispatch: envelopes', () => {
     expect(await bad({ id: 3, method: 'close', args: [] })).toMatchObject({ id: 3, field: 'method' });
     expect(await bad({ id: 4, method: 'info', args: {} })).toMatchObject({ id: 4, field: 'args' });
     expect(await bad({ id: 5, method: 'info', args: [1] })).toMatchObject({ id: 5, field: 'args' });
-    expect(await bad({ id: 5, method: 'exportRun', args: ['r1', '/x.dwrun', 1] })).toMatchObject({
+    expect(await bad({ id: 5, method: 'exportRun', args: ['r1', '/x.dwrun', true, 1] })).toMatchObject({
       id: 5,
       field: 'args',
     });

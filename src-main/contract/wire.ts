@@ -92,6 +92,20 @@ export interface RunRecord {
   swapped: string[];
   checkpointPath: string | null;
   weightsPath: string | null;
+  /** Where an imported run came from, and what of its record could be checked; null for runs made here. */
+  origin?: RunOrigin | null;
+}
+
+/** An imported run's provenance: the archive, when, which workbench made it, and the checks on its claims. */
+export interface RunOrigin {
+  /** The `.dwrun` file's name (without its folder). */
+  file: string;
+  importedAt: string;
+  /** The app version the exporting workbench recorded. */
+  appVersion: string;
+  /** The exporting machine's host name, when the archive says. */
+  host: string | null;
+  checks: { passed: boolean; notes: string[] };
 }
 
 export type RunSummary = Omit<RunRecord, 'epochs' | 'greedy' | 'config'> & {
@@ -192,9 +206,10 @@ export interface HostApi {
   compare(ids: string[], referenceId?: string): Promise<Comparison>;
   /**
    * Writes the run as one `.dwrun` file at `path` on the host's machine (absolute; `.dwrun` is
-   * appended when missing; an existing file there is replaced). Answers where it was written.
+   * appended when missing; an existing regular file there is replaced only with `overwrite`, else
+   * a `conflict` error; never a link, device or folder). Answers where it was written.
    */
-  exportRun(id: string, path: string): Promise<{ path: string }>;
+  exportRun(id: string, path: string, overwrite?: boolean): Promise<{ path: string }>;
   /** Adds the run in the `.dwrun` file at `path` (on the host's machine); answers its id here. */
   importRun(path: string): Promise<{ id: string }>;
 }

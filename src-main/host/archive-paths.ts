@@ -93,12 +93,14 @@ export function importSource(raw: unknown): string {
   return file;
 }
 
-/** A write refused by the file system (permissions, read-only disk) becomes a bad path; others pass. */
+/** A write refused by the file system (permissions, read-only disk) becomes a bad path; the store's refusals name the path field. */
 export function exportWriteError(e: unknown, file: string): unknown {
   const cause = e instanceof Error ? e.cause : undefined;
   const code = cause instanceof Error && 'code' in cause ? String(cause.code) : '';
-  if (!NOT_WRITABLE.has(code)) return e;
-  return refuse(`cannot write ${file} (${code}); choose a folder you can write to`);
+  if (NOT_WRITABLE.has(code)) return refuse(`cannot write ${file} (${code}); choose a folder you can write to`);
+  const own = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+  if (own === 'bad-input' || own === 'conflict') return new HostError(own, (e as Error).message, FIELD);
+  return e;
 }
 
 /** The store's refusals of an archive (not found, not an archive, damaged) name the path field. */

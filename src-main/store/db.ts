@@ -63,6 +63,8 @@ export const migrations: Migration[] = [
   // v3: configurations as the union on `protocol` (see contract/upgrade.ts); an unfinished `ours`
   // run started from the CLI recorded no swapped blocks, though ours swaps all 16.
   (db) => upgradeStoredConfigs(db),
+  // v4: where an imported run came from and the checks on its record (NULL for runs made here).
+  (db) => db.exec(`ALTER TABLE runs ADD COLUMN origin TEXT CHECK (origin IS NULL OR json_valid(origin));`),
 ];
 
 function upgradeStoredConfigs(db: Db): void {
@@ -89,8 +91,17 @@ function upgradeStoredConfigs(db: Db): void {
  * - busy_timeout: a reader in another tool (sqlite3 CLI, a backup) makes writes wait, not fail.
  */
 export function openDatabase(file: string, list: readonly Migration[] = migrations): Db {
-  const db = new Database(file);
+  let db: Db;
   try {
+    db = new Database(file);
+  } catch (e) {
+    throw openFailed(file, e);
+  }
+  try {
+    checkOwnership(db, list);
+    // A file the OS lets us read but not write opens read-only without a word; find out now with a
+    // write that changes nothing, rather than at the first run the user starts.
+    db.pragma(`user_version = ${schemaVersion(db)}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -99,8 +110,77 @@ export function openDatabase(file: string, list: readonly Migration[] = migratio
     return db;
   } catch (e) {
     db.close();
-    throw e;
+    throw openFailed(file, e);
   }
+}
+
+function openFailed(file: string, e: unknown): unknown {
+  if (e instanceof StoreError) return e;
+  const code = String((e as { code?: unknown }).code ?? '');
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
+    return new StoreError(
+      'bad-input',
+      `the run store ${file} is read-only (${code}); make the file and its folder writable, or choose another data folder`,
+      { cause: e },
+    );
+  }
+  if (code === 'SQLITE_NOTADB') {
+    return new StoreError(
+      'bad-input',
+      `${file} is not a SQLite database (expected the workbench's run store); move it away or choose another data folder`,
+      { cause: e },
+    );
+  }
+  return e;
+}
+
+/** PRAGMA application_id of a workbench run store ("DWSW"), set when the file is created. */
+export const APPLICATION_ID = 0x44575357;
+
+/**
+ * Refuses a database the workbench did not create, before anything is written to it. Ours: the
+ * application_id above; or (stores made before the id was set) no id, a user_version we know, and
+ * exactly the schema our migrations give at that version, which is then stamped with the id; or a
+ * new, empty file, stamped as it is created.
+ */
+export function checkOwnership(db: Db, list: readonly Migration[] = migrations): void {
+  const id = db.pragma('application_id', { simple: true }) as number;
+  if (id === APPLICATION_ID) return;
+  const version = schemaVersion(db);
+  const shape = schemaShape(db);
+  const empty = version === 0 && shape.length === 0;
+  const known = id === 0 && version > 0 && version <= list.length && sameShape(shape, expectedShape(version, list));
+  if (id !== 0 || !(empty || known)) {
+    const what = id !== 0 ? `application_id 0x${(id >>> 0).toString(16)}` : `user_version ${version} and ${shape.length} schema objects`;
+    throw new StoreError(
+      'bad-input',
+      `${db.name} is not a workbench run store (it has ${what}; expected application_id 0x${APPLICATION_ID.toString(16)} or an empty file); nothing was changed, choose another data folder`,
+    );
+  }
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+}
+
+type Shape = { type: string; name: string; sql: string | null }[];
+
+function schemaShape(db: Db): Shape {
+  return db
+    .prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`)
+    .all() as Shape;
+}
+
+function expectedShape(version: number, list: readonly Migration[]): Shape {
+  const mem = new Database(':memory:');
+  try {
+    for (let v = 0; v < version; v++) list[v](mem);
+    return schemaShape(mem);
+  } finally {
+    mem.close();
+  }
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  const norm = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
+  return a.length === b.length && a.every((x, i) => x.type === b[i].type && x.name === b[i].name && norm(x.sql) === norm(b[i].sql));
 }
 
 export function schemaVersion(db: Db): number {

@@ -2,13 +2,14 @@
  * The run store: one SQLite file and one folder per run under a data folder the caller chooses.
  *
  *   <dataDir>/runs.db (+ -wal, -shm)   run history
- *   <dataDir>/store.lock               the owning process's pid (one workbench per folder)
+ *   <dataDir>/store.lock.db            held locked by the owning process (one workbench per folder)
+ *   <dataDir>/store.lock               the owning process's pid, for messages
  *   <dataDir>/runs/<id>/               a run's artefacts (checkpoints, weights)
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunRecord } from '../contract';
-import { exportRun, importRun } from './archive';
+import { exportRun, importRun, type ExportOptions } from './archive';
 import { openDatabase, schemaVersion, type Db } from './db';
 import { errnoCode, StoreError } from './errors';
 import { sweepLeftovers } from './files';
@@ -53,9 +54,13 @@ export class Store extends RunRepository {
     };
   }
 
-  /** Writes the run as a single `.dwrun` file at `destFile` (atomically). */
-  exportRun(id: string, destFile: string): Promise<void> {
-    return exportRun(this, id, destFile);
+  /**
+   * Writes the run as a single `.dwrun` file at `destFile` (suffix added when missing; atomically;
+   * never over an existing file unless `overwrite`, never through a link, onto a device or inside
+   * the store's run folders). Answers the path written.
+   */
+  exportRun(id: string, destFile: string, opts: ExportOptions = {}): Promise<string> {
+    return exportRun(this, id, destFile, opts);
   }
 
   /** Adds the run in a `.dwrun` file to this store; returns it (with a new id if its own is taken). */
@@ -81,9 +86,15 @@ export function openStore(dataDir: string): Store {
   makeDataDir(dir);
   const lock = acquireLock(dir);
   try {
-    fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
-    sweepLeftovers(path.join(dir, 'runs'), 1);
-    return new Store(openDatabase(path.join(dir, DB_FILE)), dir, lock);
+    const db = openDatabase(path.join(dir, DB_FILE));
+    try {
+      fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
+      sweepLeftovers(path.join(dir, 'runs'), 1);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new Store(db, dir, lock);
   } catch (e) {
     lock.release();
     if (e instanceof StoreError) throw e;

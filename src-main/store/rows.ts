@@ -8,6 +8,7 @@ import type {
   GreedyRecord,
   ProtocolKind,
   RunConfig,
+  RunOrigin,
   RunRecord,
   RunStatus,
   RunSummary,
@@ -32,6 +33,7 @@ export interface RunRow {
   swapped: string;
   checkpoint_path: string | null;
   weights_path: string | null;
+  origin: string | null;
 }
 
 export interface SummaryRow extends Omit<RunRow, 'config'> {
@@ -85,6 +87,7 @@ function baseFromRow(row: Omit<RunRow, 'config'>, runDir: string): Base {
     swapped: JSON.parse(row.swapped) as string[],
     checkpointPath: fromStoredPath(runDir, row.checkpoint_path),
     weightsPath: fromStoredPath(runDir, row.weights_path),
+    origin: row.origin ? (JSON.parse(row.origin) as RunOrigin) : null,
   };
 }
 
@@ -140,5 +143,6 @@ export function rowFromRecord(r: RunRecord, runDir: string): RunRow {
     swapped: JSON.stringify(r.swapped),
     checkpoint_path: toStoredPath(runDir, r.checkpointPath),
     weights_path: toStoredPath(runDir, r.weightsPath),
+    origin: r.origin ? JSON.stringify(r.origin) : null,
   };
 }

@@ -101,6 +101,7 @@ export class RunRepository {
       swapped: JSON.stringify(checkBlocks(meta.swapped ?? runSwapped(cfg))),
       checkpoint_path: null,
       weights_path: null,
+      origin: null,
     };
     this.transaction(() => this.insertRow(row));
     fs.mkdirSync(this.runDir(id), { recursive: true });
@@ -202,7 +203,7 @@ export class RunRepository {
     if (filter.protocol) where.push('protocol = @protocol');
     if (filter.tag) where.push('EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = @tag)');
     const sql = `SELECT id, name, tags, protocol, status, status_reason, created_at, updated_at, backend, device,
-        dataset_checksum, app_version, final, swapped, checkpoint_path, weights_path,
+        dataset_checksum, app_version, final, swapped, checkpoint_path, weights_path, origin,
         json_extract(config, '$.model.widthDivisor') AS width_divisor
       FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC`;
     const params = {

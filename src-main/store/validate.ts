@@ -29,15 +29,26 @@ export function badInput(message: string): StoreError {
   return new StoreError('bad-input', message);
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Whether `s` holds a C0 or C1 control character (ESC sequences that could drive a terminal, newlines). */
+export function hasControl(s: string): boolean {
+  return CONTROL.test(s);
+}
+
 export function checkName(name: string): string {
   const n = name.trim();
   if (n.length < 1 || n.length > 200)
     throw badInput('a run name must be 1 to 200 characters; type a shorter or non-empty name');
+  if (hasControl(n))
+    throw badInput('a run name must not contain control characters (escape sequences, newlines, tabs); type plain text');
   return n;
 }
 
 export function checkTags(tags: readonly string[]): string[] {
   const out = [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
+  if (out.some(hasControl)) throw badInput('a tag must not contain control characters (escape sequences, newlines, tabs); type plain text');
   const bad = out.find((t) => t.length > 40);
   if (bad) throw badInput(`tag "${bad.slice(0, 20)}..." is longer than 40 characters; use a shorter tag`);
   if (out.length > 32) throw badInput(`a run can have at most 32 tags (got ${out.length}); remove some`);

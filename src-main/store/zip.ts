@@ -7,6 +7,8 @@ export interface ZipEntryInfo {
   name: string;
   /** Unix mode bits when the entry was made on a Unix-like system, else null. */
   mode: number | null;
+  /** Declared uncompressed size; null when it does not fit 32 bits (a zip64 entry). */
+  size: number | null;
 }
 
 const EOCD_SIG = 0x06054b50;
@@ -36,11 +38,12 @@ export function listZipEntries(buf: Uint8Array): ZipEntryInfo[] | null {
     const nameLen = view.getUint16(at + 28, true);
     const skip = view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
     const attrs = view.getUint32(at + 38, true);
+    const size = view.getUint32(at + 24, true);
     if (at + 46 + nameLen > buf.length) return null;
     const raw = buf.subarray(at + 46, at + 46 + nameLen);
     // Decoded as fflate decodes it (UTF-8 when flagged, else one character per byte).
     const name = utf8 ? new TextDecoder().decode(raw) : String.fromCharCode(...raw);
-    out.push({ name, mode: madeBy === 3 || madeBy === 19 ? attrs >>> 16 : null });
+    out.push({ name, mode: madeBy === 3 || madeBy === 19 ? attrs >>> 16 : null, size: size === 0xffffffff ? null : size });
     at += 46 + nameLen + skip;
   }
   return out;

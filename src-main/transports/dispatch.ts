@@ -27,7 +27,7 @@ const ARITY = {
   tagRun: 2,
   deleteRun: 1,
   compare: 2,
-  exportRun: 2,
+  exportRun: 3,
   importRun: 1,
 } as const satisfies { [K in HostMethod]: Required<Parameters<HostApi[K]>>['length'] };
 
