@@ -39,6 +39,7 @@ const OPTIONS = {
   ref: { type: 'string' },
   profile: { type: 'string' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
 } as const;
 
 export type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -109,9 +110,12 @@ export function numFlag(v: string | undefined, name: string, dflt: number | unde
 export function parseSwap(v: string | undefined): string[] {
   if (v === undefined || v === 'none' || v === '') return [];
   if (v === 'all') return [...BLOCK_NAMES];
-  return v.split(',').map((s) => {
+  const out: string[] = [];
+  for (const s of v.split(',')) {
     const n = normaliseBlockName(s);
     if (!n) throw new CliError(`unknown block '${s.trim()}' in --swap; use all, none, or names conv2_1 ... conv5_3`);
-    return n;
-  });
+    if (out.includes(n)) throw new CliError(`block '${s.trim()}' is listed twice in --swap; list each block once`);
+    out.push(n);
+  }
+  return out;
 }

@@ -9,12 +9,17 @@ import { PROFILES, reproduceSeed, resultsJson, resultsMarkdown } from '../host/r
 import { APP_VERSION } from '../host/version';
 import { comparisonMarkdown, writeFileAtomic } from '../store';
 import { choiceFlag, CliError, intFlag, numFlag, parseSwap, positiveFlag, type ParsedCli } from './args';
-import { formatEvent, inspectTable, runsTable, USAGE } from './format';
+import { formatEvent, inspectTable, runsTable, showRun, USAGE } from './format';
+import { terminalJson } from './sanitise';
 
 export interface CommandContext {
   args: ParsedCli;
+  /** A line for stdout (made terminal-safe by the caller of the command). */
   out(line: string): void;
+  /** Text for stderr (terminal-safe as well). */
   err(text: string): void;
+  /** A progress line redrawn in place on a terminal; absent where output is not a terminal. */
+  progress?(line: string): void;
 }
 
 type Command = (ctx: CommandContext) => Promise<number>;
@@ -37,7 +42,9 @@ async function withHost<T>(ctx: CommandContext, fn: (host: Host) => Promise<T>):
   const tty = process.stderr.isTTY;
   const off = host.onEvent((e: HostEvent) => {
     const line = formatEvent(e);
-    if (line) ctx.err(e.type === 'progress' && tty ? `\r${line}\x1b[K` : `${line}\n`);
+    if (!line) return;
+    if (e.type === 'progress' && tty && ctx.progress) ctx.progress(line);
+    else ctx.err(`${line}\n`);
   });
   const onSigint = () => {
     ctx.err('\ncancelling after the current batch (Ctrl-C again to force)...\n');
@@ -61,7 +68,7 @@ const inspect: Command = async (ctx) => {
     swapped: parseSwap(v.swap),
     swap: { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', 1, 1), bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] },
   });
-  ctx.out(v.json ? JSON.stringify(result, null, 2) : inspectTable(result));
+  ctx.out(v.json ? terminalJson(result) : inspectTable(result));
   return 0;
 };
 
@@ -80,8 +87,9 @@ function trainConfig(ctx: CommandContext): RunConfigInput {
   const given = <T>(flag: string | boolean | undefined, value: () => T): T | undefined => (flag === undefined ? undefined : value());
   const swap = { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', DEFAULT_SWAP.depthMultiplier, 1), init, bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] };
   const model = {
-    widthDivisor: intFlag(v.width, 'width', DEFAULTS.widthDivisor, 1),
-    bnMomentum: numFlag(v['bn-momentum'], 'bn-momentum', 0.99),
+    // Left out when not given: a run from a baseline or a model folder takes its width and momentum from it.
+    widthDivisor: given(v.width, () => intFlag(v.width, 'width', DEFAULTS.widthDivisor, 1)),
+    bnMomentum: given(v['bn-momentum'], () => numFlag(v['bn-momentum'], 'bn-momentum', 0.99)),
     zeroInitResidual: !!v['zero-init-residual'],
     swapped: given(v.swap, () => parseSwap(v.swap)),
     swap: protocol === 'baseline' || protocol === 'control' ? undefined : swap,
@@ -115,7 +123,7 @@ function trainConfig(ctx: CommandContext): RunConfigInput {
 async function finish(ctx: CommandContext, host: Host, id: string): Promise<number> {
   await host.idle();
   const run = await host.getRun(id);
-  if (ctx.args.values.json) ctx.out(JSON.stringify(run, null, 2));
+  if (ctx.args.values.json) ctx.out(terminalJson(run));
   else ctx.out(runsTable([{ ...run, widthDivisor: run.config.model.widthDivisor }]));
   if (run.status === 'done') return 0;
   ctx.err(`run ${id} ended ${run.status}${run.statusReason ? `: ${run.statusReason}` : ''}\n`);
@@ -140,7 +148,16 @@ const resume: Command = (ctx) =>
 const runs: Command = (ctx) =>
   withHost(ctx, async (host) => {
     const list = await host.listRuns();
-    ctx.out(ctx.args.values.json ? JSON.stringify(list, null, 2) : list.length ? runsTable(list) : 'no runs yet; start one with dwswap train');
+    ctx.out(ctx.args.values.json ? terminalJson(list) : list.length ? runsTable(list) : 'no runs yet; start one with dwswap train');
+    return 0;
+  });
+
+const show: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const [id] = ctx.args.positionals;
+    if (!id) throw new CliError('usage: dwswap show RUN_ID [--json]');
+    const run = await host.getRun(id);
+    ctx.out(ctx.args.values.json ? terminalJson(run) : showRun(run));
     return 0;
   });
 
@@ -149,16 +166,17 @@ const compare: Command = (ctx) =>
     const ids = ctx.args.positionals;
     const c = await host.compare(ids, ctx.args.values.ref);
     const records = await Promise.all(ids.map((i) => host.getRun(i)));
-    ctx.out(ctx.args.values.json ? JSON.stringify(c, null, 2) : comparisonMarkdown(c, records));
+    ctx.out(ctx.args.values.json ? terminalJson(c) : comparisonMarkdown(c, records));
     return 0;
   });
 
 const exportRun: Command = (ctx) =>
   withHost(ctx, async (host) => {
     const [id, file] = ctx.args.positionals;
-    if (!id || !file) throw new CliError('usage: dwswap export RUN_ID FILE.dwrun');
-    await host.store.exportRun(id, path.resolve(file));
-    ctx.out(path.resolve(file));
+    if (!id || !file) throw new CliError('usage: dwswap export RUN_ID FILE.dwrun [--force]');
+    // Through the host, as the app and the WebSocket clients go: the same path checks and safe write.
+    const { path: written } = await host.exportRun(id, path.resolve(file), ctx.args.values.force === true);
+    ctx.out(written);
     return 0;
   });
 
@@ -166,8 +184,8 @@ const importRun: Command = (ctx) =>
   withHost(ctx, async (host) => {
     const [file] = ctx.args.positionals;
     if (!file) throw new CliError('usage: dwswap import FILE.dwrun');
-    const run = await host.store.importRun(path.resolve(file));
-    ctx.out(run.id);
+    const { id } = await host.importRun(path.resolve(file));
+    ctx.out(id);
     return 0;
   });
 
@@ -183,7 +201,7 @@ const checkData: Command = async (ctx) => {
   const p = ctx.args.positionals[0] ?? ctx.args.values.data;
   if (!p) throw new CliError('usage: dwswap check-data PATH');
   const r = await checkDataset(path.resolve(p));
-  ctx.out(ctx.args.values.json ? JSON.stringify(r, null, 2) : r.message);
+  ctx.out(ctx.args.values.json ? terminalJson(r) : r.message);
   return r.ok ? 0 : 2;
 };
 
@@ -220,6 +238,7 @@ export const COMMANDS: Record<string, Command> = {
   train,
   resume,
   runs,
+  show,
   compare,
   export: exportRun,
   import: importRun,

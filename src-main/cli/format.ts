@@ -1,5 +1,5 @@
 /** Plain-text rendering for the CLI: tables, progress lines. */
-import { swapCount, type HostEvent, type InspectResult, type RunSummary } from '../contract';
+import { swapCount, type HostEvent, type InspectResult, type RunRecord, type RunSummary } from '../contract';
 
 export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (headless)
 
@@ -12,9 +12,9 @@ export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (h
                [--no-augment] [--name TEXT] [--json]
                (each protocol takes its own flags: greedy --fine-tune-epochs, not --epochs; only
                 baseline --init-from; only manual --swap; a flag of another protocol is refused by name)
-  dwswap runs [--json]            dwswap resume RUN_ID          dwswap delete RUN_ID
+  dwswap runs [--json]            dwswap show RUN_ID [--json]   dwswap resume RUN_ID   dwswap delete RUN_ID
   dwswap compare RUN_ID... [--ref RUN_ID] [--json|--md]
-  dwswap export RUN_ID FILE.dwrun dwswap import FILE.dwrun      dwswap check-data PATH
+  dwswap export RUN_ID FILE.dwrun [--force]   dwswap import FILE.dwrun   dwswap check-data PATH
   dwswap reproduce seed [--profile reduced|full|smoke] [--data PATH] [--out DIR]
 
   --store DIR   where runs are kept (default ./data, or $DWSWAP_HOME)
@@ -44,9 +44,35 @@ export function runsTable(runs: RunSummary[]): string {
   const head = `${pad('id', 18)} ${pad('protocol', 9)} ${pad('status', 11)} ${lpad('width', 5)} ${lpad('swaps', 5)} ${lpad('test acc', 8)} ${lpad('params', 10)} ${lpad('MiB', 7)}  name`;
   const rows = runs.map((r) => {
     const f = r.final;
-    return `${pad(r.id, 18)} ${pad(r.protocol, 9)} ${pad(r.status, 11)} ${lpad(`1/${r.widthDivisor}`, 5)} ${lpad(f ? String(f.blocksSwapped) : '-', 5)} ${lpad(f ? f.testAcc.toFixed(4) : '-', 8)} ${lpad(f ? num(f.params) : '-', 10)} ${lpad(f ? f.weightsMiB.toFixed(2) : '-', 7)}  ${r.name}`;
+    return `${pad(r.id, 18)} ${pad(r.protocol, 9)} ${pad(r.status, 11)} ${lpad(`1/${r.widthDivisor}`, 5)} ${lpad(f ? String(f.blocksSwapped) : '-', 5)} ${lpad(f ? f.testAcc.toFixed(4) : '-', 8)} ${lpad(f ? num(f.params) : '-', 10)} ${lpad(f ? f.weightsMiB.toFixed(2) : '-', 7)}  ${r.name}${originNote(r)}`;
   });
   return [head, ...rows].join('\n');
+}
+
+/** ` [imported from X]`, with `, unverified` when a check on its record failed; '' for runs made here. */
+export function originNote(r: Pick<RunSummary, 'origin'>): string {
+  if (!r.origin) return '';
+  return ` [imported${r.origin.checks.passed ? '' : ', UNVERIFIED'} from ${r.origin.file}]`;
+}
+
+/** `dwswap show`: the run's summary lines, and where it came from with the checks on its record. */
+export function showRun(r: RunRecord): string {
+  const f = r.final;
+  const lines = [
+    `id        ${r.id}`,
+    `name      ${r.name}`,
+    `protocol  ${r.protocol}, width 1/${r.config.model.widthDivisor}, ${r.swapped.length} blocks swapped`,
+    `status    ${r.status}${r.statusReason ? ` (${r.statusReason})` : ''}`,
+    `final     ${f ? `test acc ${f.testAcc.toFixed(4)}, ${num(f.params)} params, ${f.weightsMiB.toFixed(2)} MiB` : '-'}`,
+    `made by   workbench ${r.appVersion} on ${r.backend ?? '?'}`,
+  ];
+  if (r.origin) {
+    const o = r.origin;
+    lines.push(`imported  from ${o.file} on ${o.importedAt}${o.host ? ` (exported on ${o.host})` : ''}`);
+    lines.push(`checks    ${o.checks.passed ? 'passed' : 'NOT all passed'}`);
+    for (const n of o.checks.notes) lines.push(`          - ${n}`);
+  }
+  return lines.join('\n');
 }
 
 function eta(s: number): string {

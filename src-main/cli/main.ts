@@ -10,9 +10,11 @@
  * Errors print as one line naming the problem and the fix, with exit code 2 (bad input) or 1.
  */
 import { ZodError } from 'zod';
+import { describeIssues } from '../host/issues';
 import { COMMANDS, type CommandContext } from './commands';
 import { toApiError } from '../transports/errors';
 import { CliError, parseCli } from './args';
+import { terminalSafe } from './sanitise';
 
 function oneLine(e: unknown): { message: string; code: number } {
   if (e instanceof CliError) return { message: e.message, code: 2 };
@@ -26,7 +28,13 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseCli(argv);
   const command = COMMANDS[parsed.command];
   if (!command) throw new CliError(`unknown command '${parsed.command}'; run dwswap --help`);
-  const ctx: CommandContext = { args: parsed, out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s) };
+  // Every line the CLI prints passes terminalSafe: names and messages may come from an imported archive.
+  const ctx: CommandContext = {
+    args: parsed,
+    out: (s) => process.stdout.write(terminalSafe(s, true) + '\n'),
+    err: (s) => process.stderr.write(terminalSafe(s, true)),
+    progress: (s) => process.stderr.write(`\r${terminalSafe(s)}\x1b[K`),
+  };
   return command(ctx);
 }
 
@@ -34,7 +42,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     const { message, code } = oneLine(e);
-    process.stderr.write(`dwswap: error: ${message}\n`);
+    process.stderr.write(`dwswap: error: ${terminalSafe(message)}\n`);
     process.exit(code);
   },
 );

@@ -22,6 +22,7 @@ import { exportTarget, exportWriteError, importReadError, importSource } from '.
 import { findDefaultDataset } from './default-dataset';
 import { HostError } from './errors';
 import { checkDepthMultiplier, checkMemory, memoryBudget } from './limits';
+import { checkInherited, checkSwapList } from './settings';
 import { applyWorkerMessage } from './progress';
 import { Runner } from './runner';
 import { APP_VERSION } from './version';
@@ -88,11 +89,16 @@ export class Host implements HostService {
   async startRun(input: RunConfigInput) {
     // Resolved once, here: defaults filled in, the optimiser preset as its values (see OptimiserSchema).
     const config = RunConfigSchema.parse(input);
+    checkSwapList(config);
     const baseline = this.baselineFor(config);
-    if (baseline) config.model = inheritStructure(config.model, baseline.config.model);
+    if (baseline) {
+      checkInherited(input, baseline.config.model, `baseline run '${baseline.name}'`);
+      config.model = inheritStructure(config.model, baseline.config.model);
+    }
     let swapped = runSwapped(config);
     if (config.protocol === 'baseline' && config.initFrom) {
       const imported = await importedModelConfig(config.initFrom, config.model.bnMomentum);
+      checkInherited(input, { ...imported.model, bnMomentum: config.model.bnMomentum }, `the model in ${config.initFrom}`);
       swapped = imported.swapped;
       config.model = imported.model;
     }
@@ -184,20 +190,21 @@ export class Host implements HostService {
     this.store.deleteRun(runId);
   }
 
-  async exportRun(id: unknown, file: unknown) {
+  async exportRun(id: unknown, file: unknown, overwrite?: unknown) {
     const runId = requireString(id, 'id');
     const run = this.store.getRun(runId);
     if (this.isLive(runId)) {
       const state = this.runner.runningId === runId ? 'running' : 'queued';
       throw new HostError('conflict', `run '${run.name || runId}' is ${state}; export it once it has finished, or cancel it first`);
     }
+    if (overwrite !== undefined && overwrite !== null && typeof overwrite !== 'boolean')
+      throw new HostError('bad-input', 'overwrite must be true or false', 'overwrite');
     const dest = exportTarget(file, this.dataDir);
     try {
-      await this.store.exportRun(runId, dest);
+      return { path: await this.store.exportRun(runId, dest, { overwrite: overwrite === true }) };
     } catch (e) {
       throw exportWriteError(e, dest);
     }
-    return { path: dest };
   }
 
   async importRun(file: unknown) {

@@ -117,8 +117,8 @@ export class HostClient implements HostService {
   compare(ids: string[], referenceId?: string) {
     return this.call('compare', ids, referenceId);
   }
-  exportRun(id: string, path: string) {
-    return this.call('exportRun', id, path);
+  exportRun(id: string, path: string, overwrite?: boolean) {
+    return this.call('exportRun', id, path, overwrite ?? false);
   }
   importRun(path: string) {
     return this.call('importRun', path);

@@ -49,8 +49,8 @@ export const useRunsStore = defineStore('runs', () => {
     await refresh();
   }
   /** Writes the run as a `.dwrun` file on the host's disk; resolves with the path written. */
-  async function exportRun(id: string, path: string): Promise<string> {
-    return (await host.exportRun(id, path)).path;
+  async function exportRun(id: string, path: string, overwrite = false): Promise<string> {
+    return (await host.exportRun(id, path, overwrite)).path;
   }
   /** Adds the run in a `.dwrun` file on the host's disk; resolves with its id once the list has it. */
   async function importRun(path: string): Promise<string> {
