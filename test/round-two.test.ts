@@ -19,7 +19,7 @@ import { openStore } from '../src-main/store';
 import { serveHost } from '../src-main/transports/ws';
 import { buildSeed, copySeed, fileFingerprint, folderState, limiter, okConfig, runCli, runState, TINY_DATA, type Seed } from './helpers/guarded-store';
 import { doctor, lieAboutSize, mkfifo, refusalOf } from './helpers/hostile';
-import { makeTinyCifarBinary, makeTinyCifarZip } from './helpers/tiny-cifar';
+import { makeTinyCifarBinary, makeTinyCifarFolder, makeTinyCifarZip } from './helpers/tiny-cifar';
 import { connect } from './helpers/wire';
 
 const GIB = 1024 ** 3;
@@ -65,6 +65,10 @@ beforeAll(async () => {
   data.extraName = binary('extra-name', (_b, dir) => fs.writeFileSync(path.join(dir, 'batches.meta.txt'), 'a\nb\nc\n'));
   data.labelOut = binary('label-out', (batches) => relabel(batches[0], (i) => (i === 0 ? 5 : i % 2)));
   data.emptyImage = zipWith('empty-image.zip', (zip, first) => zipSync({ ...unzipSync(zip), [first]: new Uint8Array(0) }, { level: 0 }));
+  data.zeroLink = makeTinyCifarFolder(path.join(tmp, 'data'), { ...TINY_DATA, name: 'zero-link' });
+  const firstA = path.join(data.zeroLink, 'train', 'a', fs.readdirSync(path.join(data.zeroLink, 'train', 'a')).sort()[0]);
+  fs.rmSync(firstA);
+  fs.symlinkSync('/dev/zero', firstA);
   data.hugeImage = zipWith('huge-image.zip', (zip, first) => lieAboutSize(zip, first, 0xfffffff0));
 });
 
@@ -109,6 +113,7 @@ const READS: Row[] = [
   { what: 'import an archive with altered weights', request: (c) => ({ method: 'importRun', args: [archive(c, 'altered.dwrun', (e) => e['files/model/weights.bin'].fill(7, 0, 64))] }), field: 'path', message: /is damaged or altered \(checksum of files\/model\/weights\.bin does not match\); nothing was imported/ },
   { what: 'import an archive with a file not in its manifest', request: (c) => ({ method: 'importRun', args: [archive(c, 'unlisted.dwrun', (e) => (e['files/model/extra.json'] = strToU8('{}')))] }), field: 'path', message: /manifest\.json lists \d+ files but the archive holds \d+/ },
   { what: 'start on a zip whose image declares 4 GiB', request: () => start({}, data.hugeImage), field: 'data.path', message: /declares 4\.0 GiB, more than the 256 KiB a 32x32 image may take/ },
+  { what: 'start on an image folder whose image links to /dev/zero', request: () => start({}, data.zeroLink), field: 'data.path', message: /train\/a\/0000\.jpg is a device, not a regular file; give the 32x32 image itself .* — replace or remove that file$/ },
   { what: 'start on a FIFO as dataset', request: (c) => start({}, mkfifo(path.join(c.out, 'data.zip'))), field: 'data.path', message: /is not a regular file or folder \(a pipe, socket or device\)/ },
 ];
 

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelConfigSchema, type ModelConfig } from '../contract';
 import { convLayerNames, describeLayerNames, describeModel } from './resnet';
 import type { Net } from './swap';
+import { FileRefusedError, readRegularFileSync } from './safe-read';
 
 export class ModelFileError extends Error {
   readonly code = 'bad-input';
@@ -169,12 +170,25 @@ export async function deserialiseNet(files: Files, where = 'checkpoint'): Promis
   return { model, config: inferConfig(model) };
 }
 
+const MAX_MODEL_JSON_BYTES = 64 * 1024 ** 2;
+const MAX_SHARD_BYTES = 1024 ** 3;
+
+/** A model file read through the bounded reader (regular files only, capped); refusals as ModelFileError. */
+function readModelFile(file: string, maxBytes: number): Buffer {
+  try {
+    return readRegularFileSync(file, { maxBytes, what: 'model file' });
+  } catch (e) {
+    if (e instanceof FileRefusedError) throw new ModelFileError(e.message);
+    throw e;
+  }
+}
+
 /** model.json in `dir` (or `dir` itself when it is the file), read and parsed; its folder. */
 function readModelJson(dir: string): { file: string; root: string; json: tf.io.ModelJSON } {
   const file = fs.existsSync(dir) && fs.statSync(dir).isFile() ? dir : path.join(dir, 'model.json');
   const root = path.dirname(path.resolve(file));
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new ModelFileError(`no model.json at ${file}; point at a folder exported by tensorflowjs_converter`);
-  return { file, root, json: parseModelJson(fs.readFileSync(file), file) };
+  return { file, root, json: parseModelJson(readModelFile(file, MAX_MODEL_JSON_BYTES), file) };
 }
 
 /**
@@ -194,7 +208,7 @@ function shardFile(root: string, p: string): string {
 /** Loads model.json and its shards from `dir`; shard paths must stay inside `dir`. */
 export async function loadNetFromDir(dir: string): Promise<Net> {
   const { file, root, json } = readModelJson(dir);
-  const model = await modelFromJson(json, (p) => fs.readFileSync(shardFile(root, p)), file);
+  const model = await modelFromJson(json, (p) => readModelFile(shardFile(root, p), MAX_SHARD_BYTES), file);
   return { model, config: inferConfig(model) };
 }
 

@@ -1,8 +1,10 @@
 /** Listing an image-folder directory as tree entries, without walking beyond the dataset's depth. */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
+import { isRefusedFile, readRegularFileSync } from '../safe-read';
 import { DataError, errorText, ioReason } from './types';
+import { DATASET_ZIP_LIMITS } from './zip';
 import type { TreeEntry } from './tree';
 
 export interface FolderListing {
@@ -32,8 +34,9 @@ function statFile(file: string): { size: number; mtimeMs: number } {
 /** Reads one image of an image-folder dataset; a file gone or unreadable becomes a DataError. */
 export function readFolderFile(dir: string, rel: string): Uint8Array {
   try {
-    return readFileSync(join(dir, rel));
+    return readRegularFileSync(join(dir, rel), { maxBytes: DATASET_ZIP_LIMITS.imageBytes, what: '32x32 image' });
   } catch (e) {
+    if (isRefusedFile(e)) throw new DataError(`${e.message} (in ${dir}) — replace or remove that file`);
     throw new DataError(`cannot read image ${rel} in ${dir} (${ioReason(e)}) — check the file, or remove it`);
   }
 }
