@@ -16,7 +16,7 @@ function treeCounts(index: TreeIndex, read: (path: string) => Uint8Array, where:
   return { train: n(index.files.train), test: n(index.files.test), classes: index.classes };
 }
 
-function countsOf(found: Detected): Counts {
+async function countsOf(found: Detected): Promise<Counts> {
   if (found.layout === 'binary') {
     const classes = binaryClasses(found.path);
     const files = binaryFiles(found.path);
@@ -27,7 +27,7 @@ function countsOf(found: Detected): Counts {
     const index = indexTree(listFolder(found.path).entries, found.path);
     return treeCounts(index, (p) => readFolderFile(found.path, p), found.path);
   }
-  const buf = readZipFile(found.path);
+  const buf = await readZipFile(found.path);
   const index = indexTree(listZip(buf, found.path), found.path);
   const firsts = new Set(SPLITS.flatMap((s) => index.files[s].map((l) => l[0])));
   const entries = extractZip(buf, found.path, firsts);
@@ -42,7 +42,7 @@ export async function checkDataset(path: string): Promise<DatasetCheck> {
   try {
     const found = detectLayout(path);
     layout = found.layout;
-    const c = countsOf(found);
+    const c = await countsOf(found);
     const message = `${LAYOUT_NAMES[found.layout]}: ${c.train} train and ${c.test} test images in ${c.classes.length} classes`;
     return { ok: true, path, layout, ...c, message };
   } catch (e) {

@@ -18,7 +18,7 @@ function selectFiles(index: TreeIndex, limits: Limits): Record<SplitName, string
 }
 
 async function loadZip(file: string, limits: Limits, opts: LoadOptions): Promise<Data> {
-  const buf = readZipFile(file);
+  const buf = await readZipFile(file);
   const checksum = createHash('sha256').update(buf).digest('hex');
   const index = indexTree(listZip(buf, file), file);
   const files = selectFiles(index, limits);

@@ -1,6 +1,6 @@
 /** Reading an image-folder zip with fflate: list the entries, then extract only those needed. */
 import { unzipSync, type Unzipped } from 'fflate';
-import { isRefusedFile, formatBytes, readRegularFileSync } from '../safe-read';
+import { isRefusedFile, formatBytes, readRegularFile } from '../safe-read';
 import { DataError, errorText, ioReason } from './types';
 import type { TreeEntry } from './tree';
 
@@ -29,15 +29,25 @@ export function unsafeEntryName(name: string): boolean {
   return name.split(/[\\/]/).includes('..');
 }
 
-export function readZipFile(file: string): Uint8Array {
+const ZIP_LIMIT = { maxBytes: DATASET_ZIP_LIMITS.zipBytes, what: 'dataset zip' };
+
+/** A dataset zip, read through the bounded reader without holding the event loop (the host's checkDataset). */
+export async function readZipFile(file: string): Promise<Uint8Array> {
   let buf: Uint8Array;
   try {
-    buf = readRegularFileSync(file, { maxBytes: DATASET_ZIP_LIMITS.zipBytes, what: 'dataset zip' });
+    buf = await readRegularFile(file, ZIP_LIMIT);
   } catch (e) {
-    if (isRefusedFile(e))
-      throw new DataError(e.message);
-    throw new DataError(`cannot read ${file} (${ioReason(e instanceof Error && e.cause ? e.cause : e)}) — check its permissions, or copy it somewhere readable`);
+    throw readFailed(file, e);
   }
+  return checkZipMagic(buf, file);
+}
+
+function readFailed(file: string, e: unknown): DataError {
+  if (isRefusedFile(e)) return new DataError(e.message);
+  return new DataError(`cannot read ${file} (${ioReason(e instanceof Error && e.cause ? e.cause : e)}) — check its permissions, or copy it somewhere readable`);
+}
+
+function checkZipMagic(buf: Uint8Array, file: string): Uint8Array {
   if (!looksLikeZip(buf)) {
     throw new DataError(
       `not a zip file: ${file} — give a CIFAR-10 zip with train/<class>/*.jpg and test/<class>/*.jpg`,
