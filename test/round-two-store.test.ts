@@ -12,6 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terminalJson, terminalSafe } from '../src-main/cli/sanitise';
+import { exportPdf } from '../src-main/ipc/report';
 import { openStore, StoreError } from '../src-main/store';
 import { APPLICATION_ID, migrations } from '../src-main/store/db';
 import { buildSeed, copySeed, folderState, limiter, ROOT, runCli, type Seed } from './helpers/guarded-store';
@@ -107,6 +108,28 @@ describe("other people's databases", () => {
       fs.rmSync(parent, { recursive: true, force: true });
     },
   );
+});
+
+describe('the desktop app\'s PDF save goes through the same safe write', () => {
+  const pdf = { printToPDF: async () => new Uint8Array([37, 80, 68, 70]) };
+  const TARGETS: [string, (dir: string) => string, RegExp | null][] = [
+    ['a link to /dev/null', (d) => (fs.symlinkSync('/dev/null', path.join(d, 'null.pdf')), path.join(d, 'null.pdf')), /null\.pdf is a symbolic link; the workbench never writes through links/],
+    ['a FIFO', (d) => (spawnSync('mkfifo', [path.join(d, 'p.pdf')]), path.join(d, 'p.pdf')), /p\.pdf exists and is not a regular file/],
+    ['an existing regular file (the save dialog asked)', (d) => (fs.writeFileSync(path.join(d, 'old.pdf'), 'old'), path.join(d, 'old.pdf')), null],
+  ];
+  it.each(TARGETS)('%s', async (_what, make, refused) => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'pdf-'));
+    const file = make(dir);
+    const r = await exportPdf(pdf, async () => file);
+    if (refused) {
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.error.message).toMatch(refused);
+      expect(fs.lstatSync(file).isFile(), 'the target is still what it was').toBe(false);
+    } else {
+      expect(r).toEqual({ ok: true, path: file });
+      expect(fs.readFileSync(file, 'latin1')).toBe('%PDF');
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

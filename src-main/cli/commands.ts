@@ -7,7 +7,8 @@ import { findDefaultDataset } from '../host/default-dataset';
 import { createHost, type Host } from '../host/host';
 import { PROFILES, reproduceSeed, resultsJson, resultsMarkdown } from '../host/reproduce';
 import { APP_VERSION } from '../host/version';
-import { comparisonMarkdown, writeFileAtomic } from '../store';
+import { comparisonMarkdown } from '../store';
+import { writeUserFile } from '../store/safe-write';
 import { choiceFlag, CliError, intFlag, numFlag, parseSwap, positiveFlag, type ParsedCli } from './args';
 import { formatEvent, inspectTable, runsTable, showRun, USAGE } from './format';
 import { terminalJson } from './sanitise';
@@ -221,8 +222,9 @@ const reproduce: Command = (ctx) =>
     const doc = resultsJson(result, opts, command, APP_VERSION);
     fs.mkdirSync(out, { recursive: true });
     const stem = path.join(out, `reproduce-${profile.name}`);
-    await writeFileAtomic(`${stem}.json`, JSON.stringify(doc, null, 2) + '\n');
-    await writeFileAtomic(`${stem}.md`, resultsMarkdown(result, doc));
+    // Replaces the previous results of this profile (regular files only: never a link, device or FIFO).
+    await writeUserFile(`${stem}.json`, Buffer.from(JSON.stringify(doc, null, 2) + '\n'), { overwrite: true });
+    await writeUserFile(`${stem}.md`, Buffer.from(resultsMarkdown(result, doc)), { overwrite: true });
     ctx.out(fs.readFileSync(`${stem}.md`, 'utf8'));
     ctx.err(`wrote ${stem}.json and ${stem}.md\n`);
     return 0;

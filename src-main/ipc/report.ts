@@ -5,10 +5,10 @@
  * prints the sender's page with `webContents.printToPDF` and writes the file.
  * Only type imports from Electron: the dialog comes in as a parameter, so tests can fake it.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BaseWindow, Dialog, PrintToPDFOptions } from 'electron';
 import { PRINT_PDF_CHANNEL, type PrintPdfResult } from '../contract';
+import { writeUserFile } from '../store/safe-write';
 import { toApiError } from '../transports/errors';
 import { isTrustedSender, type IpcMainLike, type SenderInfo } from './register';
 
@@ -43,7 +43,8 @@ export async function exportPdf(source: PdfSource, choosePath: ReportDeps['choos
   const file = path.extname(chosen) ? chosen : `${chosen}.pdf`;
   try {
     const pdf = await source.printToPDF(PDF_OPTIONS);
-    await fs.writeFile(file, pdf);
+    // The save dialog has asked before replacing a file; a link, device or FIFO is still refused.
+    await writeUserFile(file, pdf, { overwrite: true });
     return { ok: true, path: file };
   } catch (e) {
     const err = toApiError(e);
