@@ -191,6 +191,6 @@ describe('registerReportIpc (dwswap:print-pdf)', () => {
     const { wc, print } = setup(join(dir, 'missing-folder', 'r.pdf'));
     const r = await print(eventFrom(wc, RENDERER));
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.message).toMatch(/^could not save the PDF to .*r\.pdf: ENOENT/);
+    if (!r.ok) expect(r.error.message).toMatch(/^could not save the PDF to .*r\.pdf: cannot write .*r\.pdf \(ENOENT\); check that the folder is writable/);
   });
 });
