@@ -195,7 +195,6 @@ describe('the same refusals through the CLI', () => {
     ['import /dev/zero', () => ['import', '/dev/zero'], /^\/dev\/zero is a device, not a regular file/],
     ['--swap conv2_1,conv2_1', () => ['train', '--protocol', 'manual', '--swap', 'conv2_1,conv2_1', '--data', seed.dataset], /^block 'conv2_1' is listed twice in --swap; list each block once$/],
     ['--epochs 1e308', () => ['train', '--epochs', '1e308', '--data', seed.dataset, '--width', '64'], /^epochs must be at most 10000$/],
-    ['--baseline with the baseline protocol', () => ['train', '--baseline', seed.runs.baseline, '--data', seed.dataset, '--width', '64'], /^the baseline protocol trains from scratch and takes no baseline run/],
   ];
   it.concurrent.for(ROWS)('%s: one line, exit 2, nothing changed', async ([, args, message], { expect }) => {
     const c = context();
