@@ -13,7 +13,7 @@ import path from 'node:path';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ApiError, HostMethod, WireMessage } from '../src-main/api';
+import type { ApiError, HostMethod, WireMessage } from '../src-main/contract';
 import { createHost } from '../src-main/host/host';
 import { openStore } from '../src-main/store';
 import { serveHost } from '../src-main/transports/ws';
@@ -126,8 +126,8 @@ const DATA: Row[] = [
 
 const SETTINGS: Row[] = [
   { what: 'a block swapped twice', request: () => start({ protocol: 'manual', model: { widthDivisor: 64, swapped: ['conv2_1', 'conv2_block1'] } }), field: 'model.swapped', message: /^block conv2_1 is listed twice in model\.swapped; list each block once$/ },
-  { what: 'a baseline run for the baseline protocol', request: () => start({ baselineRunId: seed.runs.baseline }), field: 'baselineRunId', message: /^the baseline protocol trains from scratch and takes no baseline run/ },
-  { what: 'a width other than the baseline run\'s', request: () => start({ protocol: 'greedy', baselineRunId: seed.runs.baseline, model: { widthDivisor: 32 } }), field: 'model.widthDivisor', message: /^baseline run 'good baseline' has width 1\/64, which the run takes from it, but 1\/32 was asked; leave model\.widthDivisor out or set it to 64$/ },
+  { what: 'a baseline run for the baseline protocol (the schema\'s union)', request: () => start({ baselineRunId: seed.runs.baseline }), field: 'baselineRunId', message: /^baselineRunId does not apply to the baseline protocol/ },
+  { what: 'a width other than the baseline run\'s', request: () => start({ protocol: 'ours', baselineRunId: seed.runs.baseline, model: { widthDivisor: 32 } }), field: 'model.widthDivisor', message: /^baseline run 'good baseline' has width 1\/64, which the run takes from it, but 1\/32 was asked; leave model\.widthDivisor out or set it to 64$/ },
   { what: 'epochs 1e308', request: () => start({ epochs: 1e308 }), field: 'epochs', message: /^epochs must be at most 10000$/ },
   { what: 'a seed past the safe integers', request: () => start({ seed: 1e308 }), field: 'seed', message: /^seed must be at most 9007199254740991$/ },
   { what: 'a width of 0', request: () => start({ model: { widthDivisor: 0 } }), field: 'model.widthDivisor', message: /^model\.widthDivisor must be at least 1$/ },

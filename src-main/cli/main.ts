@@ -10,7 +10,6 @@
  * Errors print as one line naming the problem and the fix, with exit code 2 (bad input) or 1.
  */
 import { ZodError } from 'zod';
-import { describeIssues } from '../host/issues';
 import { COMMANDS, type CommandContext } from './commands';
 import { toApiError } from '../transports/errors';
 import { CliError, parseCli } from './args';

@@ -9,4 +9,5 @@ export { checkModelDir, loadNetFromDir, serialiseNet, type Files } from './model
 export { inspectModel } from './params';
 export { runProtocol, type CheckpointState, type EngineEvent, type RunJob } from './protocols';
 export { scaled } from './resnet';
+export { FileRefusedError, formatBytes, readRegularFile, readRegularFileSync } from './safe-read';
 export type { Net } from './swap';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { ARCHIVE_EXTENSION, issueField, type RunOrigin, type RunRecord } from '../contract';
-import { FileRefusedError, formatBytes, readRegularFile, readRegularFileSync } from '../engine/safe-read';
+import { FileRefusedError, formatBytes, readRegularFile, readRegularFileSync } from '../engine';
 import { checkClaims } from './claims';
 import { StoreError } from './errors';
 import { listFiles, writeDirAtomic } from './files';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import type { ApiError, HostMethod } from '../../src-main/api';
+import type { ApiError, HostMethod } from '../../src-main/contract';
 import type { Host } from '../../src-main/host/host';
 import { dispatch } from '../../src-main/transports/dispatch';
 
