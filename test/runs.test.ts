@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCKS } from '../src-main/contract';
 import { inspectModel } from '../src-main/engine/params';
 import { createHost } from '../src-main/host/host';
+import type { JobStep } from '../src-main/host/jobProgress';
 import { PROFILES, reproduceSeed, resultsJson } from '../src-main/host/reproduce';
 import { makeTinyCifarZip } from './helpers/tiny-cifar';
 
@@ -99,9 +100,17 @@ describe('a run killed with SIGKILL', () => {
 describe('reproduce seed (smoke profile)', () => {
   it('runs baseline, greedy, ours and control and writes consistent results', async () => {
     const host = await createHost({ dataDir: path.join(tmp, 'repro') });
-    const opts = { profile: PROFILES.smoke, dataPath: zip, seed: 3, backend: 'cpu' as const };
+    const steps: { index: number; weights: number[] }[] = [];
+    const onStep = (s: readonly JobStep[], index: number) => steps.push({ index, weights: s.map((x) => x.weight) });
+    const opts = { profile: PROFILES.smoke, dataPath: zip, seed: 3, backend: 'cpu' as const, onStep };
     const t0 = Date.now();
     const runs = await reproduceSeed(host, opts);
+    // The job announces each of its four runs, weighing finished ones by the epochs they trained.
+    expect(steps.map((s) => s.index), 'run k of 4, in order').toEqual([0, 1, 2, 3]);
+    expect(steps[0].weights, 'planned: baseline epochs, 16 greedy steps, distillation, control').toEqual([1, 16, 1, 16]);
+    const trained = [runs.classical, runs.seed_protocol, runs.ours].map((r) => r.final!.epochsTrained);
+    expect(steps[3].weights.slice(0, 3), 'finished runs weigh what they trained').toEqual(trained);
+    expect(steps[3].weights[3], 'the control weighs the longest swap run').toBe(Math.max(trained[1], trained[2]));
     const doc = resultsJson(runs, opts, 'dwswap reproduce seed --profile smoke', 'test');
     await host.close();
     const seconds = (Date.now() - t0) / 1000;

@@ -9,6 +9,7 @@ import { createHost } from '../src-main/host/host';
 import { StoreError } from '../src-main/store/errors';
 import { dispatch, MAX_REQUEST_BYTES } from '../src-main/transports/dispatch';
 import { toApiError } from '../src-main/transports/errors';
+import { findChromium, reportRoute } from '../src-main/transports/pdf';
 import { resolveStatic } from '../src-main/transports/static';
 import { serveHost, type ServedHost } from '../src-main/transports/ws';
 import { connect, get } from './helpers/wire';
@@ -201,6 +202,24 @@ describe('WebSocket transport and static server', () => {
     expect(r.headers['x-content-type-options']).toBe('nosniff');
     expect(r.headers['content-security-policy']).toContain("default-src 'self'");
     expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  it('answers /report.pdf only with the token and runs named by id, each refusal in one line', async () => {
+    const noToken = await get(served.port, '/report.pdf?ids=a,b');
+    expect(noToken.status).toBe(401);
+    expect(noToken.body).toMatch(/^missing or wrong token; open the URL the host printed/);
+    const badIds = await get(served.port, `/report.pdf?ids=../x&token=${served.token}`);
+    expect(badIds).toMatchObject({
+      status: 400,
+      body: 'give the runs as ids=<run id>,<run id> (letters, digits, - and _)\n',
+    });
+    const badRef = await get(served.port, `/report.pdf?ids=a,b&ref=c&token=${served.token}`);
+    expect(badRef).toMatchObject({ status: 400, body: 'ref must be one of the ids\n' });
+    expect(reportRoute(new URLSearchParams('ids=a1,b-2&ref=b-2'))).toEqual({ hash: '#/report?ids=a1%2Cb-2&ref=b-2' });
+  });
+
+  it('finds no Chromium where $DWSWAP_CHROMIUM names a missing file', () => {
+    expect(findChromium({ DWSWAP_CHROMIUM: join(dir, 'no-such-chrome') })).toBeNull();
   });
 
   it('serves built assets with their content type, HEAD without a body', async () => {

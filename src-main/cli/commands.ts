@@ -5,6 +5,7 @@ import { BACKENDS, DEFAULT_GREEDY, DEFAULT_SWAP, DEFAULTS, PROTOCOLS, type HostE
 import { checkDataset, inspectModel } from '../engine';
 import { findDefaultDataset } from '../host/default-dataset';
 import { createHost, type Host } from '../host/host';
+import { jobPosition, jobStatus, type JobStep } from '../host/jobProgress';
 import { PROFILES, reproduceSeed, resultsJson, resultsMarkdown } from '../host/reproduce';
 import { APP_VERSION } from '../host/version';
 import { comparisonMarkdown } from '../store';
@@ -37,12 +38,16 @@ function datasetPath(ctx: CommandContext): string {
   return path.resolve(p);
 }
 
-/** Opens the host, runs `fn`, and always closes it; Ctrl-C cancels the running job cleanly. */
-async function withHost<T>(ctx: CommandContext, fn: (host: Host) => Promise<T>): Promise<T> {
+/**
+ * Opens the host, runs `fn`, and always closes it; Ctrl-C cancels the running job cleanly.
+ * `decorate` may add to each event's line (reproduce: the run's place in the job, its ETA).
+ */
+async function withHost<T>(ctx: CommandContext, fn: (host: Host) => Promise<T>, decorate?: (e: HostEvent, line: string) => string): Promise<T> {
   const host = await createHost({ dataDir: storeDir(ctx) });
   const tty = process.stderr.isTTY;
   const off = host.onEvent((e: HostEvent) => {
-    const line = formatEvent(e);
+    const plain = formatEvent(e);
+    const line = plain && decorate ? decorate(e, plain) : plain;
     if (!line) return;
     if (e.type === 'progress' && tty && ctx.progress) ctx.progress(line);
     else ctx.err(`${line}\n`);
@@ -206,14 +211,17 @@ const checkData: Command = async (ctx) => {
   return r.ok ? 0 : 2;
 };
 
-const reproduce: Command = (ctx) =>
-  withHost(ctx, async (host) => {
-    if (ctx.args.positionals[0] !== 'seed') throw new CliError("usage: dwswap reproduce seed [--profile reduced|full|smoke] [--data PATH] [--out DIR]");
+const reproduce: Command = (ctx) => {
+  const job = { steps: [] as readonly JobStep[], index: 0, started: Date.now() };
+  const decorate = (e: HostEvent, line: string) =>
+    e.type === 'progress' ? `[${jobPosition(job.steps, job.index)}] ${line} | ${jobStatus(job.steps, job.index, e.fraction, (Date.now() - job.started) / 1000)}` : line;
+  return withHost(ctx, async (host) => {
+    if (ctx.args.positionals[0] !== 'seed') throw new CliError("usage: dwswap reproduce seed [--profile reduced|full|smoke] [--data PATH] [--out DIR] [--backend auto|cpu|tensorflow|tensorflow-gpu|webgpu]");
     const name = ctx.args.values.profile ?? 'reduced';
     const profile = PROFILES[name as keyof typeof PROFILES];
     if (!profile) throw new CliError(`unknown --profile '${name}'; use reduced, full or smoke`);
     const out = path.resolve(ctx.args.values.out ?? 'docs/results');
-    const opts = { profile, dataPath: datasetPath(ctx), seed: intFlag(ctx.args.values.seed, 'seed', 42), backend: (ctx.args.values.backend ?? 'auto') as RunConfigInput['backend'], onRunStarted: (label: string, id: string) => ctx.err(`\n== ${label} (run ${id})\n`) };
+    const opts = { profile, dataPath: datasetPath(ctx), seed: intFlag(ctx.args.values.seed, 'seed', 42), backend: choiceFlag(ctx.args.values.backend, 'backend', ['auto', ...BACKENDS] as const, 'auto'), onRunStarted: (label: string, id: string) => ctx.err(`\n== run ${job.index + 1} of ${job.steps.length}: ${label} (run ${id})\n`), onStep: (steps: readonly JobStep[], index: number) => Object.assign(job, { steps, index }) };
     ctx.err(`reproduce seed, ${profile.description}\n`);
     const result = await reproduceSeed(host, opts);
     const cli = `dwswap ${process.argv.slice(2).join(' ')}`;
@@ -228,7 +236,8 @@ const reproduce: Command = (ctx) =>
     ctx.out(fs.readFileSync(`${stem}.md`, 'utf8'));
     ctx.err(`wrote ${stem}.json and ${stem}.md\n`);
     return 0;
-  });
+  }, decorate);
+};
 
 const help: Command = async (ctx) => {
   ctx.out(USAGE);

@@ -5,10 +5,11 @@
  * minutes on two CPU cores (narrow width, a slice of CIFAR-10, few epochs), `smoke` is for tests.
  */
 import * as os from 'node:os';
-import type { RunConfigInput, RunRecord } from '../contract';
+import { BLOCKS, type RunConfigInput, type RunRecord } from '../contract';
 import { buildComparison, comparisonMarkdown } from '../store';
 import type { Host } from './host';
 import { HostError } from './errors';
+import type { JobStep } from './jobProgress';
 
 export interface Profile {
   name: 'full' | 'reduced' | 'smoke';
@@ -85,6 +86,19 @@ export interface ReproduceOptions {
   seed: number;
   backend: RunConfigInput['backend'];
   onRunStarted?: (label: string, id: string) => void;
+  /** Before each run: the job's runs with their weights so far and the index of the one starting. */
+  onStep?: (steps: readonly JobStep[], index: number) => void;
+}
+
+/** The job's four runs, weighed by planned training epochs (a greedy run: one pass). */
+export function reproducePlan(p: Profile): JobStep[] {
+  const greedy = BLOCKS.length * p.fineTuneEpochs;
+  return [
+    { label: 'classical baseline', weight: p.baselineEpochs },
+    { label: "study's greedy protocol", weight: greedy },
+    { label: 'ours (SVD + BN + distillation, 16/16)', weight: p.distillEpochs },
+    { label: 'equal-compute control', weight: Math.max(greedy, p.distillEpochs, 1) },
+  ];
 }
 
 /** The settings every protocol's configuration shares. */
@@ -113,8 +127,17 @@ export async function reproduceSeed(host: Host, o: ReproduceOptions): Promise<Re
   const p = o.profile;
   const common = base(o);
   const tune = { preset: p.fineTunePreset } as const;
+  const steps = reproducePlan(p);
+  /** Announces run `i`, after weighing the runs before it by what they actually trained. */
+  const step = (i: number, done: RunRecord[]) => {
+    done.forEach((r, k) => (steps[k].weight = r.final?.epochsTrained ?? steps[k].weight));
+    if (i === 3) steps[3].weight = Math.max(steps[1].weight, steps[2].weight, 1);
+    o.onStep?.(steps, i);
+  };
+  step(0, []);
   const classical = await runToEnd(host, 'classical baseline', { ...common, protocol: 'baseline', epochs: p.baselineEpochs, optimiser: { preset: 'fast' } }, o);
   const baselineRunId = classical.id;
+  step(1, [classical]);
   const greedy = await runToEnd(host, "study's greedy protocol", {
     ...common,
     protocol: 'greedy',
@@ -123,8 +146,10 @@ export async function reproduceSeed(host: Host, o: ReproduceOptions): Promise<Re
     model: { ...common.model, swap: { init: 'random', depthMultiplier: 1, bnBetween: false, reluBetween: false } },
     greedy: { threshold: p.threshold.value, thresholdMode: p.threshold.mode, fineTuneEpochs: p.fineTuneEpochs, secondPass: true },
   }, o);
+  step(2, [classical, greedy]);
   const ours = await runToEnd(host, 'ours (SVD + BN + distillation, 16/16)', { ...common, protocol: 'ours', epochs: p.distillEpochs, baselineRunId, optimiser: tune }, o);
   const controlEpochs = Math.max(greedy.final?.epochsTrained ?? 0, ours.final?.epochsTrained ?? 0, 1);
+  step(3, [classical, greedy, ours]);
   const control = await runToEnd(host, `equal-compute control (+${controlEpochs} epochs)`, { ...common, protocol: 'control', epochs: controlEpochs, baselineRunId, optimiser: tune }, o);
   return { classical, seed_protocol: greedy, ours, classical_equal_compute: control };
 }

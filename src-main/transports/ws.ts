@@ -1,6 +1,7 @@
 /**
  * The headless host's transport: one node:http server that serves the built renderer and
- * upgrades `/api?token=…` to a WebSocket speaking the WireMessage envelopes of api.ts.
+ * upgrades `/api?token=…` to a WebSocket speaking the WireMessage envelopes of api.ts; GET
+ * `/report.pdf?ids=…&token=…` renders the report to PDF (pdf.ts).
  *
  * An upgrade needs the token (compared in constant time) and, when the client sends an Origin
  * (browsers always do), one of the server's own origins: a page from another site, or a DNS
@@ -17,7 +18,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ApiResponse, HostEvent, HostService, WireMessage } from '../contract';
 import { dispatch, NO_ID } from './dispatch';
-import { staticHandler } from './static';
+import { handleReportPdf } from './pdf';
+import { securityHeaders, staticHandler } from './static';
 
 export interface ServeOptions {
   /** 0 (default) = any free port. */
@@ -74,11 +76,17 @@ export async function serveHost(host: HostService, opts: ServeOptions): Promise<
     throw new Error(`no index.html in ${staticDir}; build the renderer first (npm run build:web)`);
   }
 
-  const server = http.createServer(staticHandler(staticDir));
+  const files = staticHandler(staticDir);
+  const accepts = tokenChecker(token);
+  // The PDF renderer opens the app itself, over loopback, with the token.
+  const self = ['0.0.0.0', '::', ''].includes(bind) ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+  const appUrl = () => `http://${self}:${port}/?token=${token}`;
+  const server = http.createServer((req, res) => {
+    if (!handleReportPdf(req, res, { accepts, appUrl, headers: securityHeaders })) files(req, res);
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD });
   const port = await listen(server, opts.port ?? 0, bind);
   const origins = ownOrigins(bind, port, opts.origins ?? []);
-  const accepts = tokenChecker(token);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());

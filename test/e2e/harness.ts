@@ -26,7 +26,7 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-export const VIEWPORT = { width: 1400, height: 900 };
+export const VIEWPORT = { width: 1440, height: 900 };
 export const RENDERER_DIR = path.join(ROOT, 'out', 'renderer');
 export const BUILD_COMMAND = 'npx vite build --config vite.web.config.ts';
 
@@ -58,7 +58,9 @@ export function checkRendererBuild(): string | null {
   if (!existsSync(index)) {
     throw new Error(`the renderer is not built (no ${index}); run \`${BUILD_COMMAND}\` before the e2e test`);
   }
-  const sources = ['src-renderer', 'src-main/contract', 'vite.web.config.ts'].map((p) => newestFile(path.join(ROOT, p)));
+  const sources = ['src-renderer', 'src-main/contract', 'vite.web.config.ts'].map((p) =>
+    newestFile(path.join(ROOT, p)),
+  );
   const newest = sources.reduce((a, b) => (b.mtimeMs > a.mtimeMs ? b : a));
   if (newest.mtimeMs <= statSync(index).mtimeMs) return null;
   return `out/renderer is older than ${path.relative(ROOT, newest.file)}; this run tests the old build (run \`${BUILD_COMMAND}\`)`;
@@ -327,3 +329,22 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Where a failing test leaves a screenshot of the page (git-ignored). */
 export const FAILURE_DIR = path.join(ROOT, 'test-results', 'e2e');
+/** Where every run of the suite keeps a screenshot of each view at each size (git-ignored). */
+export const VIEWS_DIR = path.join(FAILURE_DIR, 'views');
+
+/** The viewport as test-results/e2e/views/<name>.png (always; cheap), and as docs/screenshots/<name>.png with E2E_SCREENSHOTS=1. */
+export async function keepView(page: Page, name: string): Promise<void> {
+  mkdirSync(VIEWS_DIR, { recursive: true });
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.scrollTo(0, 0);
+  });
+  await page.screenshot({ path: path.join(VIEWS_DIR, `${name}.png`) });
+  await screenshot(page, name);
+}
+
+/** Each page's text (pdftotext, pages split at form feeds), or null without pdftotext. */
+export function pdfPageTexts(pdf: string): string[] | null {
+  const text = pdfText(pdf);
+  return text === null ? null : text.split('\f').filter((t, i, all) => i < all.length - 1 || t.trim());
+}

@@ -225,3 +225,62 @@ export function reportState(page: Page) {
     error: document.documentElement.dataset.reportError ?? null,
   }));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Layout: read from the rendered DOM and from ECharts' SVG output, never from pixels.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What is wrong with the page's layout: a table wider than its card (or the report), a chart
+ * label (any SVG text ECharts drew: tick, axis name, legend, point label, phase mark) overlapping
+ * another or leaving its chart. One line per problem; [] when the layout is clean.
+ */
+export function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const name = (el: Element) =>
+      el.getAttribute('data-testid') ?? el.closest('[data-testid]')?.getAttribute('data-testid') ?? el.tagName;
+    for (const table of Array.from(document.querySelectorAll('table'))) {
+      const box = table.closest('.card, .report, .config, .modal');
+      if (!box || table.getClientRects().length === 0) continue;
+      const t = table.getBoundingClientRect();
+      const b = box.getBoundingClientRect();
+      const over = Math.max(
+        t.right - b.right,
+        table.scrollWidth - table.clientWidth,
+        t.left < b.left ? b.left - t.left : 0,
+      );
+      if (over > 1) out.push(`table ${name(table)} overflows its card by ${Math.round(over)}px`);
+    }
+    for (const chart of Array.from(document.querySelectorAll('.chart'))) {
+      const svg = chart.querySelector('svg');
+      if (!svg) continue;
+      const s = svg.getBoundingClientRect();
+      const texts = Array.from(svg.querySelectorAll('text'))
+        .filter(
+          (t) =>
+            (t.textContent ?? '').trim() && getComputedStyle(t).display !== 'none' && t.getAttribute('opacity') !== '0',
+        )
+        .map((t) => ({ text: (t.textContent ?? '').trim(), r: t.getBoundingClientRect() }))
+        .filter((t) => t.r.width > 0 && t.r.height > 0);
+      const label = name(chart);
+      for (const t of texts) {
+        if (t.r.left < s.left - 1 || t.r.right > s.right + 1 || t.r.top < s.top - 1 || t.r.bottom > s.bottom + 1) {
+          out.push(`chart ${label}: label "${t.text}" is cut off at the chart's edge`);
+        }
+      }
+      for (let i = 0; i < texts.length; i++) {
+        for (let j = i + 1; j < texts.length; j++) {
+          const [a, b] = [texts[i].r, texts[j].r];
+          const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+          const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+          if (w > 1 && h > 1) out.push(`chart ${label}: labels "${texts[i].text}" and "${texts[j].text}" overlap`);
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/** The desktop and the narrow window every view is checked (and photographed) at. */
+export const VIEWPORTS = { desktop: { width: 1440, height: 900 }, narrow: { width: 800, height: 900 } } as const;

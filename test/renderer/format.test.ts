@@ -4,7 +4,6 @@ import {
   formatDuration,
   formatInt,
   formatMiB,
-  formatMillions,
   formatParams,
   formatPercent,
   formatSeconds,
@@ -16,7 +15,6 @@ describe('format', () => {
     expect(formatParams(70_528)).toBe('70.5K');
     expect(formatParams(512)).toBe('512');
     expect(formatParams(null)).toBe('—');
-    expect(formatMillions(26_215_818)).toBe('26.22');
   });
 
   it('formats MiB with two decimals, with or without the unit', () => {

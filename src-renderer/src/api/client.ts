@@ -128,7 +128,7 @@ export class HostClient implements HostService {
 const TOKEN_KEY = 'dwswap.token';
 
 /** The token from the URL, remembered for this tab so a reload after navigation keeps working. */
-function pageToken(): string | null {
+export function pageToken(): string | null {
   const fromUrl = readToken(location.search, location.hash);
   if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
   return fromUrl ?? sessionStorage.getItem(TOKEN_KEY);

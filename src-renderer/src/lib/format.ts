@@ -19,11 +19,6 @@ export function formatParams(n: number | null | undefined): string {
   return String(Math.round(n));
 }
 
-/** Parameters in millions for the study's "params, million" column: 26_215_818 -> "26.22". */
-export function formatMillions(n: number | null | undefined): string {
-  return finite(n) ? (n / 1e6).toFixed(2) : DASH;
-}
-
 /** 100.0059 -> "100.01 MiB"; `unit: false` drops the unit for table cells. */
 export function formatMiB(x: number | null | undefined, unit = true): string {
   if (!finite(x)) return DASH;

@@ -1,7 +1,7 @@
 /** Runs selected for comparison, the reference run, and the host's Comparison with each run's record. */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { Comparison, RunRecord } from '@contract';
+import { baselineOf, type Comparison, type RunRecord } from '@contract';
 import { errorMessage } from '../api/client';
 import { useHost } from '../api/host';
 import { loadPref, savePref } from '../lib/prefs';
@@ -34,7 +34,10 @@ export const useComparisonStore = defineStore('comparison', () => {
     result.value = null;
   }
 
-  /** The host's Comparison plus every run's record (for configurations, backend and device). */
+  /**
+   * The host's Comparison plus every run's record (for configurations, backend and device), and
+   * the records of the baselines they started from.
+   */
   async function fetchReport(
     ids: readonly string[],
     ref?: string | null,
@@ -44,7 +47,13 @@ export const useComparisonStore = defineStore('comparison', () => {
       host.compare([...ids], reference),
       Promise.all(ids.map((id) => host.getRun(id))),
     ]);
-    return { comparison, records: Object.fromEntries(recs.map((r) => [r.id, r])) };
+    // The baselines the runs started from (for the epoch axis), where not compared themselves.
+    const missing = [...new Set(recs.map((r) => baselineOf(r.config)))].filter(
+      (b): b is string => !!b && !ids.includes(b),
+    );
+    const bases = await Promise.all(missing.map((b) => host.getRun(b).catch(() => null)));
+    const all = [...recs, ...bases.filter((r): r is RunRecord => r !== null)];
+    return { comparison, records: Object.fromEntries(all.map((r) => [r.id, r])) };
   }
 
   let seq = 0;
