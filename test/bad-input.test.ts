@@ -308,9 +308,9 @@ const ROWS: Row[] = [
     what: 'unknown backend',
     request: start({ backend: 'tpu' as 'cpu' }),
     field: 'backend',
-    message: /^backend: .*expected one of "auto"\|"tensorflow-gpu"\|"tensorflow"\|"webgpu"\|"cpu"$/,
+    message: /^backend: .*expected one of "auto"\|"tensorflow-gpu"\|"tensorflow"\|"webgpu"\|"wasm"\|"cpu"$/,
     cli: trainOk('--backend', 'tpu'),
-    cliMessage: /^--backend must be one of auto, tensorflow-gpu, tensorflow, webgpu, cpu, got 'tpu'$/,
+    cliMessage: /^--backend must be one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu, got 'tpu'$/,
   },
   {
     what: 'unknown protocol',

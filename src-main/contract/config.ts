@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { normaliseBlockName } from './blocks';
 import { PROTOCOLS, startingSwapped, type ProtocolKind } from './protocols';
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'cpu'] as const;
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 const blockName = z.string().refine((s) => normaliseBlockName(s) !== null, {

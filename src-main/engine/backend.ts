@@ -1,25 +1,21 @@
 /**
- * Chooses the fastest TF.js backend this process can run: tfjs-node-gpu (CUDA), tfjs-node (native
- * CPU), WebGPU (Chromium's own in a renderer; Dawn through the `webgpu` package in Node), then the
- * pure-JavaScript `cpu` backend. Every candidate that is skipped says why.
+ * Chooses the fastest TF.js backend this process can run: hardware GPUs first (tfjs-node-gpu on
+ * CUDA, then WebGPU on a hardware adapter: Chromium's own in a renderer, Dawn through the `webgpu`
+ * package in Node), then the CPU engines: tfjs-node (libtensorflow), the WebAssembly backend with
+ * this project's training kernels (XNNPACK), and the pure-JavaScript `cpu` backend.
+ *
+ * A software or fallback WebGPU adapter (Mesa's lavapipe/llvmpipe, SwiftShader, any adapter that
+ * reports itself as CPU, software or fallback) is slower than the CPU engines, so `auto` never
+ * picks it; naming `webgpu` still uses it, and the device then says "software". Every candidate
+ * that is skipped says why.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, BackendReport } from '../contract';
+import { message, optionalImport, type Attempt } from './backend-util';
 import { installCpuKernels } from './cpu-kernels';
+import { tryWebGpu } from './webgpu';
 
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'cpu'];
-
-type Attempt = { ok: true; device: string | null } | { ok: false; reason: string };
-
-/** Imports a module whose name is only known at run time, so bundlers leave optional packages alone. */
-async function optionalImport(name: string): Promise<unknown> {
-  return import(/* @vite-ignore */ name);
-}
-
-function message(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n')[0].slice(0, 200);
-}
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 async function tryTfjsNode(pkg: string): Promise<Attempt> {
   try {
@@ -31,48 +27,13 @@ async function tryTfjsNode(pkg: string): Promise<Attempt> {
   return { ok: true, device: pkg.endsWith('-gpu') ? 'CUDA (libtensorflow)' : 'CPU (libtensorflow)' };
 }
 
-interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
-}
-interface NavigatorGpuLike {
-  gpu?: { requestAdapter(opts?: object): Promise<GpuAdapterLike | null> };
-}
-
-/** In Node, expose Dawn's WebGPU as `navigator.gpu` (the webgpu package) before TF.js looks for it. */
-async function installDawn(): Promise<string | null> {
-  const g = globalThis as unknown as { navigator?: NavigatorGpuLike; window?: unknown };
-  if (g.navigator?.gpu) return null;
+async function tryWasm(): Promise<Attempt> {
   try {
-    const dawn = (await optionalImport('webgpu')) as { create: (flags: string[]) => unknown; globals: object };
-    Object.assign(globalThis, dawn.globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true });
-    if (!g.window) (globalThis as Record<string, unknown>).window = globalThis;
-    return null;
+    const { startWasm } = await import('./wasm/load');
+    return { ok: true, device: await startWasm() };
   } catch (e) {
-    return `the webgpu (Dawn) package is not available (${message(e)})`;
+    return { ok: false, reason: `the WebAssembly backend failed to start (${message(e)})` };
   }
-}
-
-async function tryWebGpu(): Promise<Attempt> {
-  const missing = await installDawn();
-  if (missing) return { ok: false, reason: missing };
-  const gpu = (globalThis as unknown as { navigator?: NavigatorGpuLike }).navigator?.gpu;
-  let adapter: GpuAdapterLike | null = null;
-  try {
-    adapter = (await gpu?.requestAdapter({ powerPreference: 'high-performance' })) ?? null;
-  } catch (e) {
-    return { ok: false, reason: `requesting a WebGPU adapter failed (${message(e)})` };
-  }
-  if (!adapter) return { ok: false, reason: 'no WebGPU adapter: no usable GPU driver (Vulkan/Metal/D3D12) was found' };
-  try {
-    await optionalImport('@tensorflow/tfjs-backend-webgpu');
-    if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'the WebGPU backend did not initialise' };
-  } catch (e) {
-    return { ok: false, reason: `the WebGPU backend failed to load (${message(e)})` };
-  }
-  const info = adapter.info ?? {};
-  const device = [info.vendor, info.architecture, info.device || info.description].filter(Boolean).join(' ');
-  return { ok: true, device: device || 'WebGPU adapter' };
 }
 
 async function tryCpu(): Promise<Attempt> {
@@ -81,10 +42,11 @@ async function tryCpu(): Promise<Attempt> {
   return { ok: true, device: 'CPU (pure JavaScript)' };
 }
 
-const ATTEMPTS: Record<BackendName, () => Promise<Attempt>> = {
+const ATTEMPTS: Record<BackendName, (auto: boolean) => Promise<Attempt>> = {
   'tensorflow-gpu': () => tryTfjsNode('@tensorflow/tfjs-node-gpu'),
   tensorflow: () => tryTfjsNode('@tensorflow/tfjs-node'),
   webgpu: tryWebGpu,
+  wasm: tryWasm,
   cpu: tryCpu,
 };
 
@@ -98,8 +60,8 @@ export async function selectBackend(wanted: BackendName | 'auto' = 'auto'): Prom
   const order = choice === 'auto' ? BACKEND_ORDER : [choice];
   const tried: BackendReport['tried'] = [];
   for (const name of order) {
-    const result = await ATTEMPTS[name]();
-    tried.push({ name, available: result.ok, reason: result.ok ? 'selected' : result.reason });
+    const result = await ATTEMPTS[name](choice === 'auto');
+    tried.push({ name, available: result.ok || !!result.usable, reason: result.ok ? 'selected' : result.reason });
     if (result.ok) return { chosen: tf.getBackend(), device: result.device, tried };
   }
   const why = tried.map((t) => `${t.name}: ${t.reason}`).join('; ');

@@ -61,24 +61,28 @@ export function toTensors(split: Split, classes: readonly string[], indices?: Ar
 
 /**
  * Pads each image with `pad` zeros on every side and cuts an HxW window whose top-left corner is
- * `offsets[i] = [dy, dx]` (integers in 0..2*pad). cropAndResize with nearest sampling on a box
- * spanning exactly H-1 by W-1 pixels samples whole pixel positions, so the crop is exact.
+ * `offsets[i] = [dy, dx]` (integers in 0..2*pad): one gather of pixels from the flattened padded
+ * batch at integer indices (i*Hp + dy + y)*Wp + dx + x. Exact on every backend; cropAndResize's
+ * nearest sampling, used before, rounds sample positions that lie at k - 1e-7 differently per
+ * backend (the wasm backend's kernel picks k - 1), and the wasm backend's gather with batchDims
+ * mis-indexes some shapes, so neither is used.
  */
 export function cropBatch(x: tf.Tensor4D, offsets: tf.Tensor2D, pad = 4): tf.Tensor4D {
   return tf.tidy(() => {
-    const [n, h, w] = x.shape;
+    const [n, h, w, c] = x.shape;
+    const [hp, wp] = [h + 2 * pad, w + 2 * pad];
     const padded = tf.pad(tf.cast(x, 'float32'), [
       [0, 0],
       [pad, pad],
       [pad, pad],
       [0, 0],
     ]);
-    const scale = tf.tensor1d([h + 2 * pad - 1, w + 2 * pad - 1]);
-    const start = tf.cast(offsets, 'float32');
-    const end = start.add(tf.tensor1d([h - 1, w - 1]));
-    const boxes = tf.concat([start.div(scale), end.div(scale)], 1) as tf.Tensor2D;
-    const boxInd = tf.range(0, n, 1, 'int32') as tf.Tensor1D;
-    return tf.image.cropAndResize(padded, boxes, boxInd, [h, w], 'nearest');
+    const o = tf.cast(offsets, 'int32');
+    const int = (v: number) => tf.scalar(v, 'int32');
+    const corner = tf.add(tf.add(tf.mul(tf.range(0, n, 1, 'int32'), int(hp * wp)), tf.mul(o.slice([0, 0], [-1, 1]).reshape([n]), int(wp))), o.slice([0, 1], [-1, 1]).reshape([n]));
+    const within = tf.add(tf.mul(tf.range(0, h, 1, 'int32'), int(wp)).reshape([h, 1]), tf.range(0, w, 1, 'int32').reshape([1, w]));
+    const index = tf.add(corner.reshape([n, 1, 1]), within.reshape([1, h, w])).reshape([n * h * w]);
+    return tf.gather(padded.reshape([n * hp * wp, c]), index, 0).reshape([n, h, w, c]) as tf.Tensor4D;
   });
 }
 

@@ -1,0 +1,72 @@
+/**
+ * Composing kernels on TF.js's WebAssembly backend from its own kernels: a Composer runs the
+ * backend's stock kernel functions on TensorInfos (no engine bookkeeping, no tape) and frees every
+ * intermediate once the composed kernel has its result.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type Info = tf.TensorInfo;
+export type Attrs = Record<string, unknown>;
+type Inputs = Record<string, Info> | Info[];
+
+export interface WasmBackend {
+  disposeData(dataId: object): boolean;
+  write(values: Float32Array, shape: number[], dtype: 'float32'): object;
+  readSync(dataId: object): Float32Array;
+}
+
+/** Kernel functions of the wasm backend as registered before this module replaced any of them. */
+export const stock = new Map<string, tf.KernelFunc>();
+
+export class Composer {
+  private readonly temps: Info[] = [];
+  constructor(private readonly backend: WasmBackend) {}
+
+  run(name: string, inputs: Inputs, attrs: Attrs = {}): Info {
+    const fn = stock.get(name);
+    if (!fn) throw new Error(`the wasm backend has no ${name} kernel`);
+    const out = fn({ inputs: inputs as never, attrs: attrs as never, backend: this.backend as never }) as Info;
+    this.temps.push(out);
+    return out;
+  }
+  constant(shape: number[], values: Float32Array): Info {
+    const out: Info = { dataId: this.backend.write(values, shape, 'float32'), shape, dtype: 'float32' };
+    this.temps.push(out);
+    return out;
+  }
+  filled(shape: number[], value: number): Info {
+    return this.constant(shape, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value));
+  }
+  reshape(x: Info, shape: number[]): Info {
+    return this.run('Reshape', { x }, { shape });
+  }
+  transpose(x: Info, perm: number[]): Info {
+    return this.run('Transpose', { x }, { perm });
+  }
+  /** [1, M, K] x [1, K, N]: the untransposed batch-1 product the backend sends to XNNPACK. */
+  matmul(a: Info, b: Info): Info {
+    return this.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+  }
+  pad(x: Info, paddings: [number, number][]): Info {
+    return paddings.every(([p, q]) => p === 0 && q === 0)
+      ? x
+      : this.run('PadV2', { x }, { paddings, constantValue: 0 });
+  }
+  /**
+   * Reverses the order of the leading `taps` entries of a [taps, ...] tensor (a filter's flattened
+   * kh x kw grid, i.e. both spatial axes flipped): one block copy per tap, where the backend's
+   * Reverse and GatherV2 go element by element.
+   */
+  flipTaps(x: Info, taps: number): Info {
+    const v = this.backend.readSync(x.dataId);
+    const block = v.length / taps;
+    const out = new Float32Array(v.length);
+    for (let t = 0; t < taps; t++) out.set(v.subarray((taps - 1 - t) * block, (taps - t) * block), t * block);
+    return this.constant(x.shape, out);
+  }
+  /** Frees every intermediate except `result` (which may share data with one of them). */
+  finish(result: Info): Info {
+    for (const t of this.temps) if (t !== result) this.backend.disposeData(t.dataId);
+    return result;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The engine's own training loop on the wasm backend (with this project's kernels) against the
+ * reference `cpu` backend: the same loss trajectory, weights, evaluation and BatchNorm
+ * re-estimation within float tolerance; no growth of tensors or wasm buffers over epochs; and a
+ * cancelled-and-resumed run bit-identical to the uninterrupted one.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Cifar } from '../src-main/engine/data';
+import { installCpuKernels } from '../src-main/engine/cpu-kernels';
+import { startWasm } from '../src-main/engine/wasm/load';
+import { maxDiff, resumeDifference, runScenario, tinyCifar, type ScenarioResult } from './helpers/backend-runs';
+
+let cifar: Cifar;
+let onCpu: ScenarioResult;
+let onWasm: ScenarioResult;
+
+beforeAll(async () => {
+  cifar = await tinyCifar(fs.mkdtempSync(path.join(os.tmpdir(), 'dw-wasm-')));
+  await tf.setBackend('cpu');
+  installCpuKernels();
+  onCpu = await runScenario(cifar);
+  expect(await startWasm()).toMatch(/WebAssembly, XNNPACK/);
+  onWasm = await runScenario(cifar);
+});
+
+describe('training on the wasm backend', () => {
+  it("follows the cpu backend's loss trajectory (first loss to float tolerance; see backend-runs.ts for why later ones only to a few per cent)", () => {
+    expect(tf.getBackend()).toBe('wasm');
+    const trace = `cpu ${onCpu.firstLoss} ${onCpu.losses.join(' ')} / wasm ${onWasm.firstLoss} ${onWasm.losses.join(' ')}`;
+    expect(Math.abs(onWasm.firstLoss - onCpu.firstLoss), trace).toBeLessThan(1e-4 * onCpu.firstLoss);
+    onWasm.losses.forEach((l, i) =>
+      expect(Math.abs(l - onCpu.losses[i]), `epoch ${i + 1}: ${trace}`).toBeLessThan(0.05 * onCpu.losses[i]),
+    );
+  });
+
+  it('re-estimates BatchNorm statistics and evaluates like the cpu backend', () => {
+    const scale = Math.max(...Array.from(onCpu.bnMean, Math.abs));
+    expect(maxDiff(onWasm.bnMean, onCpu.bnMean), 'moving means after re-estimation').toBeLessThan(1e-4 * scale);
+    expect(onWasm.test.acc).toBe(onCpu.test.acc);
+    expect(Math.abs(onWasm.test.loss - onCpu.test.loss), `${onWasm.test.loss} vs ${onCpu.test.loss}`).toBeLessThan(
+      1e-4 * onCpu.test.loss,
+    );
+  });
+
+  it('keeps the number of tensors and wasm buffers constant from epoch to epoch', () => {
+    expect(new Set(onWasm.tensorsAfterEpoch).size, `tensors ${onWasm.tensorsAfterEpoch}`).toBe(1);
+    expect(new Set(onWasm.buffersAfterEpoch).size, `buffers ${onWasm.buffersAfterEpoch}`).toBe(1);
+  });
+
+  it('resumes a cancelled run bit-identically', async () => {
+    const r = await resumeDifference(cifar);
+    expect(r.maxDiff, `final loss ${r.resumedLoss} vs ${r.straightLoss}`).toBe(0);
+  });
+});
