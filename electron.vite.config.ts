@@ -2,7 +2,8 @@
  * electron-vite: out/main (the main process and the training worker), out/preload (one sandboxed
  * CommonJS file), out/renderer (the Vue app, the same files the headless host serves).
  */
-import { resolve } from 'node:path';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
@@ -18,8 +19,25 @@ const NATIVE_AND_OPTIONAL = [
   'electron',
 ];
 
+/**
+ * The WebAssembly backend's binaries, copied beside the bundled main process and training worker:
+ * src-main/engine/wasm/load.ts reads them from the folder of the code that runs.
+ */
+const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
+function copyWasmBinaries() {
+  return {
+    name: 'dwswap-copy-tfjs-wasm',
+    writeBundle(options: { dir?: string }) {
+      const dir = options.dir ?? resolve(root, 'out/main');
+      mkdirSync(dir, { recursive: true });
+      for (const f of WASM_BINARIES) copyFileSync(resolve(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', f), join(dir, f));
+    },
+  };
+}
+
 export default defineConfig({
   main: {
+    plugins: [copyWasmBinaries()],
     build: {
       outDir: resolve(root, 'out/main'),
       externalizeDeps: { include: NATIVE_AND_OPTIONAL },

@@ -62,42 +62,42 @@ describe('factoriseKernel (rank-r SVD of each input channel 9 x N slice)', () =>
 describe('swapBlocks on a trained-shape model', () => {
   const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
 
-  it('computes the same outputs as the dense model when every block is swapped at full multiplier', () => {
+  it('computes the same outputs as the dense model when every block is swapped at full multiplier', async () => {
     const dense = tinyNet([], 5);
     // width 1/16: block base widths are 4, 8, 16, 32, so r = 9 is full rank for every block
-    const sep = swapBlocks(dense, BLOCKS.map((b) => b.name), { depthMultiplier: 9, init: 'svd', bnBetween: false, reluBetween: false }, 7).net;
+    const sep = (await swapBlocks(dense, BLOCKS.map((b) => b.name), { depthMultiplier: 9, init: 'svd', bnBetween: false, reluBetween: false }, 7)).net;
     expect(sep.config.swapped).toHaveLength(16);
     const a = dense.model.predict(x) as tf.Tensor;
     const b = sep.model.predict(x) as tf.Tensor;
     expect(relErr(b, a), 'predictions agree').toBeLessThan(1e-4);
   });
 
-  it('keeps the factorisation exact through an identity-initialised BatchNorm, and a ReLU there breaks it', () => {
+  it('keeps the factorisation exact through an identity-initialised BatchNorm, and a ReLU there breaks it', async () => {
     const dense = tinyNet([], 5);
     const spec = { depthMultiplier: 9, init: 'svd' as const, bnBetween: true, reluBetween: false };
-    const withBn = swapBlocks(dense, ['conv3_2'], spec, 7).net;
-    const withRelu = swapBlocks(dense, ['conv3_2'], { ...spec, reluBetween: true }, 7).net;
+    const withBn = (await swapBlocks(dense, ['conv3_2'], spec, 7)).net;
+    const withRelu = (await swapBlocks(dense, ['conv3_2'], { ...spec, reluBetween: true }, 7)).net;
     const ref = blockOutput(dense.model, 'conv3_block2', x);
     expect(relErr(blockOutput(withBn.model, 'conv3_block2', x), ref), 'BN between is identity').toBeLessThan(1e-4);
     expect(relErr(blockOutput(withRelu.model, 'conv3_block2', x), ref), 'ReLU between changes outputs').toBeGreaterThan(1e-2);
   });
 
-  it('SVD initialisation beats fresh initialisation on block output error at depth multiplier 1', () => {
+  it('SVD initialisation beats fresh initialisation on block output error at depth multiplier 1', async () => {
     const dense = tinyNet([], 5);
     const spec = { depthMultiplier: 1, bnBetween: false, reluBetween: false };
     for (const block of ['conv2_block2', 'conv4_block3', 'conv5_block1']) {
       const ref = blockOutput(dense.model, block, x);
-      const svd = swapBlocks(dense, [block], { ...spec, init: 'svd' }, 7).net;
-      const fresh = swapBlocks(dense, [block], { ...spec, init: 'random' }, 7).net;
+      const svd = (await swapBlocks(dense, [block], { ...spec, init: 'svd' }, 7)).net;
+      const fresh = (await swapBlocks(dense, [block], { ...spec, init: 'random' }, 7)).net;
       const eSvd = relErr(blockOutput(svd.model, block, x), ref);
       const eFresh = relErr(blockOutput(fresh.model, block, x), ref);
       expect(eSvd, `${block}: svd ${eSvd.toFixed(3)} < random ${eFresh.toFixed(3)}`).toBeLessThan(eFresh);
     }
   });
 
-  it('copies every other weight unchanged', () => {
+  it('copies every other weight unchanged', async () => {
     const dense = tinyNet([], 5);
-    const sep = swapBlocks(dense, ['conv2_block1'], { depthMultiplier: 1, init: 'random', bnBetween: false, reluBetween: false }, 7).net;
+    const sep = (await swapBlocks(dense, ['conv2_block1'], { depthMultiplier: 1, init: 'random', bnBetween: false, reluBetween: false }, 7)).net;
     for (const name of ['conv1_conv', 'conv2_block1_1_conv', 'conv4_block2_2_conv', 'predictions']) {
       const [a] = dense.model.getLayer(name).getWeights();
       const [b] = sep.model.getLayer(name).getWeights();

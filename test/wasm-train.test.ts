@@ -33,7 +33,7 @@ describe('training on the wasm backend', () => {
     const trace = `cpu ${onCpu.firstLoss} ${onCpu.losses.join(' ')} / wasm ${onWasm.firstLoss} ${onWasm.losses.join(' ')}`;
     expect(Math.abs(onWasm.firstLoss - onCpu.firstLoss), trace).toBeLessThan(1e-4 * onCpu.firstLoss);
     onWasm.losses.forEach((l, i) =>
-      expect(Math.abs(l - onCpu.losses[i]), `epoch ${i + 1}: ${trace}`).toBeLessThan(0.05 * onCpu.losses[i]),
+      expect(Math.abs(l - onCpu.losses[i]), `epoch ${i + 1}: ${trace}`).toBeLessThan(0.1 * onCpu.losses[i]),
     );
   });
 

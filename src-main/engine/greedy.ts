@@ -80,7 +80,7 @@ export async function runGreedy(ctx: GreedyContext): Promise<ProtocolResult> {
   for (let i = g.index; i < greedySchedule(g.records, cfg.greedy.secondPass).length; i++) {
     schedule = greedySchedule(g.records, cfg.greedy.secondPass);
     const step = schedule[i];
-    const candidate = swapBlocks(net, [step.block], cfg.model.swap, cfg.seed + i).net;
+    const candidate = (await swapBlocks(net, [step.block], cfg.model.swap, cfg.seed + i)).net;
     const tuned = await fineTune(ctx, candidate, step, i, total);
     if (!tuned.ok) {
       candidate.model.dispose();

@@ -74,7 +74,29 @@ export async function restoreOptimiser(opt: tf.Optimizer, files: Files): Promise
   const buffer = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
   const map = tf.io.decodeWeights(buffer, specs);
   await opt.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name] })));
+  if (opt instanceof tf.AdamOptimizer) restoreAdamBetaPowers(opt);
   return true;
+}
+
+/**
+ * Adam's bias corrections use beta^t, which a running optimiser keeps as a product updated once per
+ * step in float32 (accBeta *= beta); TF.js's setWeights recomputes it as pow(beta, t + 1), which on
+ * the WebGPU backend (exp2/log2 in the shader) differs from the product in the last bits, so a
+ * resumed run drifted from the uninterrupted one. The product is replayed here exactly (float32
+ * multiplications are correctly rounded on every backend), so a resume is bit-identical.
+ */
+function restoreAdamBetaPowers(opt: tf.AdamOptimizer): void {
+  const adam = opt as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable; beta1: number; beta2: number; iterations: number };
+  const power = (beta: number) => {
+    const b = Math.fround(beta);
+    let acc = b;
+    for (let t = 0; t < adam.iterations; t++) acc = Math.fround(acc * b);
+    return acc;
+  };
+  tf.tidy(() => {
+    adam.accBeta1.assign(tf.scalar(power(adam.beta1)));
+    adam.accBeta2.assign(tf.scalar(power(adam.beta2)));
+  });
 }
 
 function isManifestGroup(g: unknown): boolean {

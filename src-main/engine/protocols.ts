@@ -97,7 +97,7 @@ export async function runManual(ctx: RunContext<RunConfigOf<'manual'>>): Promise
   const net = await startingNet(ctx, async () => {
     const classical = { ...runModel(ctx.config), swapped: [] };
     const base = ctx.config.baselineRunId ? await ctx.loadBaseline() : { model: buildResNet50(classical, ctx.config.seed), config: classical };
-    const swapped = swapBlocks(base, ctx.config.model.swapped, ctx.config.model.swap, ctx.config.seed);
+    const swapped = await swapBlocks(base, ctx.config.model.swapped, ctx.config.model.swap, ctx.config.seed);
     for (const r of swapped.reports) ctx.emit({ type: 'log', level: 'info', message: `${r.block}: ${r.init} init${r.kernelError === null ? '' : `, kernel error ${r.kernelError.toFixed(4)}`}` });
     base.model.dispose();
     return swapped.net;
@@ -116,7 +116,7 @@ export async function runOurs(ctx: RunContext<RunConfigOf<'ours'>>): Promise<Pro
   const state = initialState(ctx);
   const net = await startingNet(ctx, async () => {
     const spec = ctx.config.model.swap;
-    const { net: swapped, reports } = swapBlocks(teacher, [...BLOCK_NAMES], spec, ctx.config.seed);
+    const { net: swapped, reports } = await swapBlocks(teacher, [...BLOCK_NAMES], spec, ctx.config.seed);
     const err = reports.reduce((s, r) => s + (r.kernelError ?? 0), 0) / reports.length;
     ctx.emit({ type: 'log', level: 'info', message: `SVD initialisation: mean relative kernel error ${err.toFixed(4)} at depth multiplier ${spec.depthMultiplier}` });
     await recalibrateBatchNorm(swapped.model, ctx.data.train, ctx.config.distill.bnRecalibrationBatches, ctx.config.batchSize, ctx.config.seed);

@@ -91,7 +91,7 @@ export interface SwapReport {
  * stay as freshly initialised from `seed` (spec.init = 'random', the study's choice). The 1x1 conv
  * takes over the dense conv's bias; a BatchNormalization in between starts as the identity.
  */
-export function swapBlocks(net: Net, blocks: string[], spec: SwapSpec, seed: number): { net: Net; reports: SwapReport[] } {
+export async function swapBlocks(net: Net, blocks: string[], spec: SwapSpec, seed: number): Promise<{ net: Net; reports: SwapReport[] }> {
   const wanted = blocks.map((b) => {
     const name = normaliseBlockName(b);
     if (!name) throw new Error(`unknown block '${b}': use conv2_1 ... conv5_3`);
@@ -101,15 +101,19 @@ export function swapBlocks(net: Net, blocks: string[], spec: SwapSpec, seed: num
   const config = ModelConfigSchema.parse({ ...net.config, swapped: [...net.config.swapped, ...fresh], swap: spec });
   const model = buildResNet50(config, seed);
   copyWeightsByName(net.model, model);
-  const reports = fresh.map((block) => initialiseSwap(net.model, model, block, spec));
+  const reports: SwapReport[] = [];
+  for (const block of fresh) reports.push(await initialiseSwap(net.model, model, block, spec));
   return { net: { model, config }, reports };
 }
 
-function initialiseSwap(dense: tf.LayersModel, sep: tf.LayersModel, block: string, spec: SwapSpec): SwapReport {
+async function initialiseSwap(dense: tf.LayersModel, sep: tf.LayersModel, block: string, spec: SwapSpec): Promise<SwapReport> {
   if (spec.init === 'random') return { block, init: 'random', kernelError: null };
   const n = convLayerNames(block);
   const [kernel, bias] = dense.getLayer(n.dense).getWeights() as [tf.Tensor4D, tf.Tensor1D];
-  const f = factoriseKernel(kernel, spec.depthMultiplier);
+  // Read asynchronously: a GPU-resident tensor has no dataSync on WebGPU in Node (no OffscreenCanvas).
+  const onHost = tf.tensor4d(await kernel.data(), kernel.shape);
+  const f = factoriseKernel(onHost, spec.depthMultiplier);
+  onHost.dispose();
   sep.getLayer(n.dw).setWeights([f.depthwise]);
   sep.getLayer(n.pw).setWeights([f.pointwise, bias]);
   if (spec.bnBetween) setIdentityBatchNorm(sep.getLayer(n.bn));
