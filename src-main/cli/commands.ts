@@ -216,10 +216,10 @@ const reproduce: Command = (ctx) => {
   const decorate = (e: HostEvent, line: string) =>
     e.type === 'progress' ? `[${jobPosition(job.steps, job.index)}] ${line} | ${jobStatus(job.steps, job.index, e.fraction, (Date.now() - job.started) / 1000)}` : line;
   return withHost(ctx, async (host) => {
-    if (ctx.args.positionals[0] !== 'seed') throw new CliError("usage: dwswap reproduce seed [--profile reduced|full|smoke] [--data PATH] [--out DIR] [--backend auto|cpu|tensorflow|tensorflow-gpu|webgpu]");
-    const name = ctx.args.values.profile ?? 'reduced';
+    if (ctx.args.positionals[0] !== 'seed') throw new CliError("usage: dwswap reproduce seed [--profile cpu|quick|full|smoke] [--data PATH] [--out DIR] [--backend auto|cpu|wasm|tensorflow|tensorflow-gpu|webgpu]");
+    const name = ctx.args.values.profile ?? 'cpu';
     const profile = PROFILES[name as keyof typeof PROFILES];
-    if (!profile) throw new CliError(`unknown --profile '${name}'; use reduced, full or smoke`);
+    if (!profile) throw new CliError(`unknown --profile '${name}'; use cpu, quick, full or smoke`);
     const out = path.resolve(ctx.args.values.out ?? 'docs/results');
     const opts = { profile, dataPath: datasetPath(ctx), seed: intFlag(ctx.args.values.seed, 'seed', 42), backend: choiceFlag(ctx.args.values.backend, 'backend', ['auto', ...BACKENDS] as const, 'auto'), onRunStarted: (label: string, id: string) => ctx.err(`\n== run ${job.index + 1} of ${job.steps.length}: ${label} (run ${id})\n`), onStep: (steps: readonly JobStep[], index: number) => Object.assign(job, { steps, index }) };
     ctx.err(`reproduce seed, ${profile.description}\n`);

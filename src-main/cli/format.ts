@@ -15,7 +15,7 @@ export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (h
   dwswap runs [--json]            dwswap show RUN_ID [--json]   dwswap resume RUN_ID   dwswap delete RUN_ID
   dwswap compare RUN_ID... [--ref RUN_ID] [--json|--md]
   dwswap export RUN_ID FILE.dwrun [--force]   dwswap import FILE.dwrun   dwswap check-data PATH
-  dwswap reproduce seed [--profile reduced|full|smoke] [--data PATH] [--out DIR] [--backend NAME] [--seed N]
+  dwswap reproduce seed [--profile cpu|quick|full|smoke] [--data PATH] [--out DIR] [--backend NAME] [--seed N]
 
   --store DIR   where runs are kept (default ./data, or $DWSWAP_HOME)
   $DWSWAP_MEMORY_MB  memory a run may plan for; a run needing more is refused (default: this machine's RAM)

@@ -5,7 +5,7 @@
  *   dwswap train --protocol P --data PATH [...options]     (Ctrl-C cancels; `resume` continues)
  *   dwswap runs [--json] | resume ID | compare ID... [--ref ID] [--json|--md]
  *   dwswap export ID FILE | import FILE | delete ID | check-data PATH
- *   dwswap reproduce seed [--profile reduced|full|smoke] [--data PATH] [--out DIR] [--backend NAME] [--seed N]
+ *   dwswap reproduce seed [--profile cpu|quick|full|smoke] [--data PATH] [--out DIR] [--backend NAME] [--seed N]
  *
  * Errors print as one line naming the problem and the fix, with exit code 2 (bad input) or 1.
  */
