@@ -25,7 +25,7 @@ beforeAll(async () => {
   onCpu = await runScenario(cifar);
   expect(await startWasm()).toMatch(/WebAssembly, XNNPACK/);
   onWasm = await runScenario(cifar);
-});
+}, 600_000);
 
 describe('training on the wasm backend', () => {
   it("follows the cpu backend's loss trajectory (first loss to float tolerance; see backend-runs.ts for why later ones only to a few per cent)", () => {
