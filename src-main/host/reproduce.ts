@@ -1,10 +1,12 @@
 /**
  * `dwswap reproduce seed`: the study end to end on one baseline — baseline, the study's greedy
  * protocol, our method, and the equal-compute control — then the comparison as JSON and Markdown.
- * Profiles size it to the machine: `full` is the study's setting (GPU); `cpu` (the default) is meant
- * to stand above noise within 20 minutes on two CPU cores on the wasm engine (>= 2,000 test
- * images, a baseline above 0.50); `quick` is the earlier ten-minute profile (800 training images,
- * accuracies within noise of each other); `smoke` is for tests.
+ * Profiles size it to the machine: `full` is the study's setting (GPU); `cpu` (the default) aims at
+ * numbers above noise on two CPU cores with the wasm engine (2,000 test images; its baseline
+ * reached 0.16 / 0.19 / 0.27 test accuracy after epochs 1-3 in a probe, so 12 epochs were chosen to
+ * pass 0.50, unverified; at the engine's present speed it takes longer than 20 minutes, see the
+ * issue-10 report); `quick` is the earlier ten-minute profile (800 training images, accuracies within
+ * noise of each other); `smoke` is for tests.
  */
 import * as os from 'node:os';
 import { BLOCKS, type RunConfigInput, type RunRecord } from '../contract';
@@ -52,14 +54,14 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   cpu: {
     name: 'cpu',
     description:
-      'CPU profile: ResNet-50 at 1/16 width (zero-initialised residual BatchNorm), 500 train + 200 test images per class, 10 baseline epochs',
+      'CPU profile: ResNet-50 at 1/16 width (zero-initialised residual BatchNorm), 500 train + 200 test images per class, 12 baseline epochs',
     widthDivisor: 16,
     bnMomentum: 0.9,
     zeroInitResidual: true,
     trainPerClass: 500,
     testPerClass: 200,
     batchSize: 100,
-    baselineEpochs: 10,
+    baselineEpochs: 12,
     fineTuneEpochs: 1,
     distillEpochs: 4,
     threshold: { mode: 'relative', value: STUDY_RATIO },
