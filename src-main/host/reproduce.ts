@@ -2,10 +2,10 @@
  * `dwswap reproduce seed`: the study end to end on one baseline — baseline, the study's greedy
  * protocol, our method, and the equal-compute control — then the comparison as JSON and Markdown.
  * Profiles size it to the machine: `full` is the study's setting (GPU); `cpu` (the default) aims at
- * numbers above noise on two CPU cores with the wasm engine (2,000 test images; its baseline
- * reached 0.16 / 0.19 / 0.27 test accuracy after epochs 1-3 in a probe, so 12 epochs were chosen to
- * pass 0.50, unverified; at the engine's present speed it takes longer than 20 minutes, see the
- * issue-10 report); `quick` is the earlier ten-minute profile (800 training images, accuracies within
+ * numbers above noise on two CPU cores with the wasm engine (2,000 test images). A probe of its
+ * baseline reached 0.16 / 0.19 / 0.27 / 0.29 / 0.28 test accuracy after epochs 1-5, so 0.50 within its
+ * 12 epochs is unlikely, and at the engine's present speed it takes longer than 20 minutes: both
+ * targets of issue 10 are still open for it. `quick` is the earlier ten-minute profile (800 training images, accuracies within
  * noise of each other); `smoke` is for tests.
  */
 import * as os from 'node:os';
