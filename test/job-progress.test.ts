@@ -30,7 +30,7 @@ describe('reproduce: run k of n and the job ETA', () => {
     expect(jobStatus(steps, 0, 0, 1)).toBe('job 0%, ETA ? (estimate)');
   });
 
-  it("plans the reduced profile's four runs from its settings", () => {
-    expect(reproducePlan(PROFILES.reduced).map((s) => s.weight)).toEqual([12, 16, 4, 16]);
+  it("plans the quick profile's four runs from its settings", () => {
+    expect(reproducePlan(PROFILES.quick).map((s) => s.weight)).toEqual([12, 16, 4, 16]);
   });
 });
