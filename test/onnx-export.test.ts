@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BLOCK_NAMES } from '../src-main/api';
+import { BLOCK_NAMES } from '../src-main/contract';
 import { checkExport } from '../src-main/engine/onnx/check';
 import { exportOnnx } from '../src-main/engine/onnx/export';
 import { decodeModel, OPSET } from '../src-main/engine/onnx/proto';
