@@ -19,3 +19,4 @@ export * from './upgrade';
 export * from './wire';
 export * from './methods';
 export * from './deploy';
+export * from './timing-table';

@@ -5,7 +5,7 @@
 import { BLOCKS, normaliseBlockName } from '../contract';
 import type { CompareRow, Comparison, EpochMetrics, RunRecord } from '../contract';
 import { StoreError } from './errors';
-import { timingLines, timingMarkdown } from './timing-table';
+import { timingLines, timingMarkdown } from '../contract';
 
 type BlockState = Comparison['blocks'][number]['runs'][string];
 

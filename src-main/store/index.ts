@@ -126,4 +126,3 @@ export { writeDirAtomic, writeFileAtomic } from './files';
 export { ARCHIVE_EXTENSION } from './archive';
 export { migrations, type Migration } from './db';
 export { buildComparison, comparisonMarkdown } from './compare';
-export { timingLines, timingMarkdown, runtimeLabel, type TimingLine } from './timing-table';

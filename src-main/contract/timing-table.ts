@@ -2,7 +2,8 @@
  * The inference-timing table of a comparison (pure): per run, runtime and batch, the median and
  * spread (min-max) in ms per image, and the reference run's median over this one's (> 1: faster).
  */
-import type { CompareRow, InferenceTiming, RuntimeTiming } from '../contract';
+import type { InferenceTiming, RuntimeTiming } from './deploy';
+import type { CompareRow } from './wire';
 
 export interface TimingLine {
   id: string;
