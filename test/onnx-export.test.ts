@@ -14,7 +14,11 @@ import { exportOnnx } from '../src-main/engine/onnx/export';
 import { decodeModel, OPSET } from '../src-main/engine/onnx/proto';
 import { schemaFromProto, SCHEMA_JSON, SCHEMA_PROTO } from '../src-main/engine/onnx/schema-source';
 import { batchNormAffine, convKernelToOihw, depthwiseKernelToOihw, foldBatchNorm, samePads } from '../src-main/engine/onnx/weights';
-import { buildResNet50, type ModelConfigInput } from '../src-main/engine/resnet';
+import type { z } from 'zod';
+import type { ModelConfigSchema } from '../src-main/api';
+import { buildResNet50 } from '../src-main/engine/resnet';
+
+type ModelConfigInput = z.input<typeof ModelConfigSchema>;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
