@@ -128,6 +128,13 @@ describe('reproduce seed (smoke profile)', () => {
       expect(m.blocks_swapped, `${name}: blocks_swapped = swapped list`).toBe(m.swapped.length);
       expect(m.weights_mib).toBeCloseTo((m.params * 4) / 2 ** 20, 9);
     }
+    for (const [name, m] of Object.entries(doc.models)) {
+      const ort = m.inference_ms_per_image?.onnxruntime;
+      expect(Object.keys(ort?.batches ?? {}), `${name}: timed in ONNX Runtime at the profile's batches`).toEqual(['1', '4']);
+      expect(ort?.threads, `${name}: thread count recorded`).toBe(1);
+      expect(Object.keys(m.inference_ms_per_image?.engine?.batches ?? {}), `${name}: the engine timed under the same protocol`).toEqual(['1', '4']);
+    }
+    expect(doc.inference_timing?.protocol.repeats).toBe(5);
     expect(doc.models.classical.blocks_swapped).toBe(0);
     expect(doc.models.ours.blocks_swapped, 'ours converts all 16 blocks').toBe(16);
     expect(typeof doc.models.ours.zero_shot_test_acc, 'ours records its accuracy before training').toBe('number');
