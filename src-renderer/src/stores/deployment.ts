@@ -12,7 +12,7 @@ import { useHost } from '../api/host';
 export const useDeploymentStore = defineStore('deployment', () => {
   const host = useHost();
   const exports = ref<Record<string, OnnxExportResult>>({});
-  const evaluations = ref<Record<string, OnnxEvalResult>>({});
+  const evaluations = ref<Record<string, { onnx: OnnxEvalResult; engine: number | null }>>({});
   const timing = ref(false);
   const timingError = ref<string | null>(null);
 
@@ -22,10 +22,13 @@ export const useDeploymentStore = defineStore('deployment', () => {
     return r;
   }
 
-  async function evalOnnx(path: string): Promise<OnnxEvalResult> {
-    const r = await host.evalOnnx(path);
-    evaluations.value = { ...evaluations.value, [path]: r };
-    return r;
+  /** The file's test accuracy on the test images the run was measured on (its dataset and slice). */
+  async function evalOnnx(path: string, runId: string): Promise<{ onnx: OnnxEvalResult; engine: number | null }> {
+    const run = await host.getRun(runId);
+    const r = await host.evalOnnx(path, { path: run.config.data.path, testPerClass: run.config.data.testPerClass });
+    const result = { onnx: r, engine: run.final?.testAcc ?? null };
+    evaluations.value = { ...evaluations.value, [path]: result };
+    return result;
   }
 
   /** Times the runs (ONNX Runtime + engine, alternated); null and timingError set when it fails. */
