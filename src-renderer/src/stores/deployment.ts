@@ -31,12 +31,15 @@ export const useDeploymentStore = defineStore('deployment', () => {
     return result;
   }
 
-  /** Times the runs (ONNX Runtime + engine, alternated); null and timingError set when it fails. */
-  async function timeRuns(ids: string[]): Promise<Record<string, InferenceTiming> | null> {
+  /**
+   * Times the runs (ONNX Runtime, and the engine unless `engine` is false: at full width the pure-JS
+   * engine needs minutes per model), alternated; null and timingError set when it fails.
+   */
+  async function timeRuns(ids: string[], engine = true): Promise<Record<string, InferenceTiming> | null> {
     timing.value = true;
     timingError.value = null;
     try {
-      return await host.timeInference(ids);
+      return await host.timeInference(ids, { engine });
     } catch (e) {
       timingError.value = errorMessage(e);
       return null;
