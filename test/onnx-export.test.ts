@@ -128,6 +128,25 @@ describe('every variant exports to opset 13 and runs in ONNX Runtime as in the e
   });
 });
 
+describe('layers the ResNet does not exercise', () => {
+  it("an unfolded BatchNorm, a strided 'same' conv and a 'same' max-pool (asymmetric padding) match the engine", async () => {
+    const input = tf.input({ shape: [9, 9, 3] });
+    let x = tf.layers.batchNormalization({ axis: 3 }).apply(input) as tf.SymbolicTensor;
+    x = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'same' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 3, activation: 'softmax' }).apply(x) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    randomiseBatchNorms(model, 5);
+    const onnx = exportOnnx(model, 'test');
+    expect(onnx.foldedBatchNorms).toBe(0);
+    expect(onnx.unfoldedBatchNorms).toBe(1);
+    const check = await checkExport(model, onnx.bytes, 9);
+    expect(check.maxRelError, 'BatchNormalization node, pads [0,0,1,1]-style splits').toBeLessThanOrEqual(1e-4);
+    model.dispose();
+  });
+});
+
 describe('the schema', () => {
   it("onnx-schema.json is protobufjs's descriptor of the vendored onnx.proto (regenerate: npx tsx scripts/onnx-schema.ts)", () => {
     expect(JSON.parse(fs.readFileSync(SCHEMA_JSON, 'utf8'))).toEqual(JSON.parse(JSON.stringify(schemaFromProto(SCHEMA_PROTO))));
