@@ -590,6 +590,7 @@ describe.skipIf(SKIP)(TITLE, () => {
     const speedups = await page.$$eval('[data-latency="speedup"]', (tds) => tds.map((td) => td.textContent?.trim() ?? ''));
     expect(speedups, 'a dense vs separable speed-up for each of the 16 blocks').toHaveLength(16);
     expect(speedups.every((t) => /^\d+\.\d\d×$/.test(t))).toBe(true);
+    expect(await page.locator(tid('block-latency')).count(), 'each diagram block shows its speed-up').toBe(16);
   }, 360_000);
 
   it('the renderer threw no uncaught exception through all of this', () => {
