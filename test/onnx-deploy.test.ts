@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError, BlockLatencyReport, HostMethod, InferenceTiming, OnnxEvalResult, OnnxExportResult, RunRecord } from '../src-main/contract';
 import { exportOnnx } from '../src-main/engine/onnx/export';
 import { convGraph } from '../src-main/engine/onnx/latency';
+import { decodeModel, encodeModel } from '../src-main/engine/onnx/proto';
 import { buildResNet50 } from '../src-main/engine/resnet';
 import { createHost, type Host } from '../src-main/host/host';
 import { comparisonMarkdown } from '../src-main/store';
@@ -77,6 +78,19 @@ describe('exportOnnx and evalOnnx', () => {
     expect(acc.testAcc, 'same argmax on the same test images').toBe(run.final!.testAcc);
     expect(acc.perClassAcc).toHaveLength(10);
     expect(fs.readdirSync(out).filter((f) => f.includes('.tmp') || f.startsWith('.')), 'no temporary files left').toEqual([]);
+  }, 60_000);
+
+  it('an NCHW-input file (as PyTorch exports) scores the same as the NHWC file it wraps', async () => {
+    const nhwc = (await call<OnnxExportResult>('exportOnnx', swapped, path.join(out, 'layout-nhwc.onnx'))).path;
+    const doc = decodeModel(fs.readFileSync(nhwc)) as { graph: { node: object[]; input: { name: string; type: { tensorType: { shape: { dim: object[] } } } }[] } };
+    const input = doc.graph.input[0];
+    doc.graph.node.unshift({ input: ['x_nchw'], output: [input.name], name: 'to_nhwc', opType: 'Transpose', attribute: [{ name: 'perm', type: 7, ints: [0, 2, 3, 1] }] });
+    doc.graph.input[0] = { ...input, name: 'x_nchw', type: { tensorType: { ...input.type.tensorType, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 3 }, { dimValue: 32 }, { dimValue: 32 }] } } } };
+    const nchw = path.join(out, 'layout-nchw.onnx');
+    fs.writeFileSync(nchw, encodeModel(doc));
+    const [a, b] = [await call<OnnxEvalResult>('evalOnnx', nhwc, { path: zip }), await call<OnnxEvalResult>('evalOnnx', nchw, { path: zip })];
+    expect(b.perClassAcc).toEqual(a.perClassAcc);
+    expect(b.testAcc).toBe(a.testAcc);
   }, 60_000);
 
   it('refuses an unfinished run, a relative path and a folder, writing nothing', async () => {

@@ -118,6 +118,11 @@ function littleEndian(bytes: Uint8Array): Uint8Array {
   return copy;
 }
 
+/** Encodes a ModelProto given as a plain object (e.g. a decoded one, edited), with ONNX's schema. */
+export function encodeModel(model: Record<string, unknown>): Uint8Array {
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
 /** Decodes a file with ONNX's schema (for tests and for reading what a model declares). */
 export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
   return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, defaults: false }) as Record<string, unknown>;
