@@ -132,7 +132,7 @@ describe('reproduce seed (smoke profile)', () => {
       const ort = m.inference_ms_per_image?.onnxruntime;
       expect(Object.keys(ort?.batches ?? {}), `${name}: timed in ONNX Runtime at the profile's batches`).toEqual(['1', '4']);
       expect(ort?.threads, `${name}: thread count recorded`).toBe(1);
-      expect(Object.keys(m.inference_ms_per_image?.engine?.batches ?? {}), `${name}: the engine timed under the same protocol`).toEqual(['1', '4']);
+      expect(m.inference_ms_per_image?.engine, `${name}: the smoke profile skips the engine's timing`).toBeNull();
     }
     expect(doc.inference_timing?.protocol.repeats).toBe(5);
     expect(doc.models.classical.blocks_swapped).toBe(0);
