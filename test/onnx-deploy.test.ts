@@ -129,7 +129,17 @@ describe('exportOnnx and evalOnnx', () => {
 
 describe('timeInference', () => {
   it('times both runs alternately in ONNX Runtime and the engine, stores it, and compare shows it', async () => {
+    const logs: string[] = [];
+    const off = host.onEvent((e) => e.type === 'log' && e.runId === swapped && logs.push(e.message));
     const t = await call<Record<string, InferenceTiming>>('timeInference', [baseline, swapped], { batches: [1, 4], repeats: 5, maxWarmupRounds: 3 });
+    off();
+    expect(logs.map((l) => l.replace(/\(\d+ s so far\)|in \d+ s/, '…')), 'progress: each phase, then done').toEqual([
+      'inference timing 1/4: ONNX Runtime (cpu, 1 thread), batch 1, 2 model(s) alternated …',
+      'inference timing 2/4: ONNX Runtime (cpu, 1 thread), batch 4, 2 model(s) alternated …',
+      'inference timing 3/4: engine (TF.js cpu), batch 1, 2 model(s) alternated …',
+      'inference timing 4/4: engine (TF.js cpu), batch 4, 2 model(s) alternated …',
+      'inference timing done …',
+    ]);
     for (const id of [baseline, swapped]) {
       const timing = t[id];
       expect(timing.alternatedWith).toEqual([baseline, swapped]);

@@ -26,12 +26,16 @@ function asBatches(per: Map<string, TimedBatch[]>, t: SubjectTiming[], batch: nu
   for (const s of t) per.get(s.id)!.push({ batch, msPerImage: s.msPerImage, warmupRounds: s.warmupRounds, stable: s.stable });
 }
 
-async function timeOrt(models: readonly TimedModel[], cfg: InferenceTimingConfig, between?: () => Promise<void>) {
+/** Told when each (runtime, batch) block of the protocol starts, e.g. to show progress. */
+export type PhaseListener = (phase: string) => void;
+
+async function timeOrt(models: readonly TimedModel[], cfg: InferenceTimingConfig, between?: () => Promise<void>, onPhase?: PhaseListener) {
   const sessions: OrtSession[] = [];
   try {
     for (const m of models) sessions.push(await openSession(m.onnx, { threads: cfg.threads, provider: cfg.provider }));
     const per = new Map<string, TimedBatch[]>(models.map((m) => [m.id, []]));
     for (const batch of cfg.batches) {
+      onPhase?.(`ONNX Runtime (${sessions[0].provider}, ${sessions[0].threads} thread${sessions[0].threads === 1 ? '' : 's'}), batch ${batch}`);
       const subjects: Subject[] = models.map((m, i) => {
         const x = fixedBatchData(batch, m.inputSize);
         const dims = [batch, m.inputSize, m.inputSize, 3];
@@ -52,9 +56,10 @@ function fixedBatchData(batch: number, size: number): Float32Array {
   return data;
 }
 
-async function timeEngine(models: readonly TimedModel[], cfg: InferenceTimingConfig, between?: () => Promise<void>) {
+async function timeEngine(models: readonly TimedModel[], cfg: InferenceTimingConfig, between?: () => Promise<void>, onPhase?: PhaseListener) {
   const per = new Map<string, TimedBatch[]>(models.map((m) => [m.id, []]));
   for (const batch of cfg.batches) {
+    onPhase?.(`engine (TF.js ${tf.getBackend()}), batch ${batch}`);
     const inputs = models.map((m) => fixedBatch(batch, m.inputSize));
     try {
       const subjects: Subject[] = models.map((m, i) => ({
@@ -78,9 +83,9 @@ async function timeEngine(models: readonly TimedModel[], cfg: InferenceTimingCon
 }
 
 /** Times every model in ONNX Runtime (and the engine when cfg.engine); results by model id. */
-export async function timeModels(models: readonly TimedModel[], cfg: InferenceTimingConfig, between?: () => Promise<void>): Promise<Map<string, ModelTimings>> {
-  const ort = await timeOrt(models, cfg, between);
-  const engine = cfg.engine ? await timeEngine(models, cfg, between) : null;
+export async function timeModels(models: readonly TimedModel[], cfg: InferenceTimingConfig, between?: () => Promise<void>, onPhase?: PhaseListener): Promise<Map<string, ModelTimings>> {
+  const ort = await timeOrt(models, cfg, between, onPhase);
+  const engine = cfg.engine ? await timeEngine(models, cfg, between, onPhase) : null;
   const out = new Map<string, ModelTimings>();
   for (const m of models) {
     out.set(m.id, {

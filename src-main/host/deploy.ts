@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   InferenceTimingSchema,
   type BlockLatencyReport,
+  type HostEvent,
   type InferenceTiming,
   type OnnxEvalResult,
   type OnnxExportResult,
@@ -41,6 +42,8 @@ export class Deploy {
   constructor(
     private readonly store: Store,
     private readonly dataDir: string,
+    /** Progress of long requests, as log events of the runs concerned. */
+    private readonly emit: (e: HostEvent) => void = () => undefined,
   ) {}
 
   private finishedModelDir(id: string): { run: RunRecord; dir: string } {
@@ -102,7 +105,12 @@ export class Deploy {
         const e = await this.exported(id);
         models.push({ id, model: e.model, onnx: e.bytes, inputSize: e.size });
       }
-      const times = await timeModels(models, cfg);
+      const started = performance.now();
+      const say = (message: string) => unique.forEach((runId) => this.emit({ type: 'log', runId, level: 'info', message }));
+      const phases = cfg.batches.length * (cfg.engine ? 2 : 1);
+      let phase = 0;
+      const times = await timeModels(models, cfg, undefined, (what) => say(`inference timing ${++phase}/${phases}: ${what}, ${unique.length} model(s) alternated (${((performance.now() - started) / 1000).toFixed(0)} s so far)`));
+      say(`inference timing done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
       const at = new Date().toISOString();
       const out: Record<string, InferenceTiming> = {};
       for (const id of unique) {

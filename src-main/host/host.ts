@@ -47,7 +47,7 @@ export class Host implements HostService {
     readonly dataDir: string,
     private readonly memoryBytes = memoryBudget(),
   ) {
-    this.deploy = new Deploy(store, dataDir);
+    this.deploy = new Deploy(store, dataDir, (e) => this.emit(e));
     this.runner = new Runner({
       onMessage: (id, m) => {
         if (m.type === 'backend') this.lastBackend = m.report;
