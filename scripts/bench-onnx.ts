@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { BLOCK_NAMES, InferenceTimingSchema } from '../src-main/api';
+import { BLOCK_NAMES, InferenceTimingSchema } from '../src-main/contract';
 import { selectBackend } from '../src-main/engine/backend';
 import { loadCifar10 } from '../src-main/engine/data';
 import { loadNetFromDir } from '../src-main/engine/modelio';

@@ -15,7 +15,7 @@ import { decodeModel, OPSET } from '../src-main/engine/onnx/proto';
 import { schemaFromProto, SCHEMA_JSON, SCHEMA_PROTO } from '../src-main/engine/onnx/schema-source';
 import { batchNormAffine, convKernelToOihw, depthwiseKernelToOihw, foldBatchNorm, samePads } from '../src-main/engine/onnx/weights';
 import type { z } from 'zod';
-import type { ModelConfigSchema } from '../src-main/api';
+import type { ModelConfigSchema } from '../src-main/contract';
 import { buildResNet50 } from '../src-main/engine/resnet';
 
 type ModelConfigInput = z.input<typeof ModelConfigSchema>;
