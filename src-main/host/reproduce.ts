@@ -156,10 +156,17 @@ export async function reproduceSeed(host: Host, o: ReproduceOptions): Promise<Re
   const controlEpochs = Math.max(greedy.final?.epochsTrained ?? 0, ours.final?.epochsTrained ?? 0, 1);
   step(3, [classical, greedy, ours]);
   const control = await runToEnd(host, `equal-compute control (+${controlEpochs} epochs)`, { ...common, protocol: 'control', epochs: controlEpochs, baselineRunId, optimiser: tune }, o);
-  const runs = { classical, seed_protocol: greedy, ours, classical_equal_compute: control };
-  await host.timeInference(Object.values(runs).map((r) => r.id), p.timing);
-  const timed = await Promise.all(Object.values(runs).map((r) => host.getRun(r.id)));
-  return { classical: timed[0], seed_protocol: timed[1], ours: timed[2], classical_equal_compute: timed[3] };
+  return { classical, seed_protocol: greedy, ours, classical_equal_compute: control };
+}
+
+type ReproducedRuns = Awaited<ReturnType<typeof reproduceSeed>>;
+
+/** Times the four models alternately under the profile's protocol; answers the runs with their timing. */
+export async function timeReproduced(host: Host, runs: ReproducedRuns, profile: Profile): Promise<ReproducedRuns> {
+  const ids = [runs.classical, runs.seed_protocol, runs.ours, runs.classical_equal_compute].map((r) => r.id);
+  await host.timeInference(ids, profile.timing);
+  const [classical, seed_protocol, ours, classical_equal_compute] = await Promise.all(ids.map((id) => host.getRun(id)));
+  return { classical, seed_protocol, ours, classical_equal_compute };
 }
 
 /** Median, min and max ms per image at each batch, with the runtime's provider and threads. */
