@@ -22,7 +22,7 @@ import { checkExport, fixedBatch } from '../src-main/engine/onnx/check';
 import { evaluateOnnx, inputLayout, openOnnxFile } from '../src-main/engine/onnx/evaluate';
 import { exportOnnx } from '../src-main/engine/onnx/export';
 import { measureBlockLatency } from '../src-main/engine/onnx/latency';
-import { closeSession, ORT_VERSION, runBatch, type OrtSession } from '../src-main/engine/onnx/runtime';
+import { closeSession, ortVersion, runBatch, type OrtSession } from '../src-main/engine/onnx/runtime';
 import { swapBlocks } from '../src-main/engine/swap';
 import { timeAlternated, type Subject } from '../src-main/engine/timing';
 import { machineDescription } from '../src-main/host/deploy';
@@ -141,7 +141,7 @@ const doc = {
   created: new Date().toISOString(),
   machine: machineDescription(),
   loadAverage: { before: loadBefore, after: load() },
-  versions: { node: process.version, onnxruntime: ORT_VERSION, tfjs: tf.version.tfjs },
+  versions: { node: process.version, onnxruntime: ortVersion(), tfjs: tf.version.tfjs },
   engineBackend: tf.getBackend(),
   executionProvider: 'cpu',
   threads: protocol.threads,

@@ -17,4 +17,4 @@ export { evaluateOnnx, inputLayout, openOnnxFile, OnnxFileError } from './onnx/e
 export { exportOnnx, ExportError } from './onnx/export';
 export { measureBlockLatency } from './onnx/latency';
 export { OPSET } from './onnx/proto';
-export { ORT_VERSION } from './onnx/runtime';
+export { ortVersion } from './onnx/runtime';

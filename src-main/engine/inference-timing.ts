@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { InferenceTimingConfig, RuntimeTiming, TimedBatch } from '../contract';
 import { yieldToLoop } from './data/types';
 import { fixedBatch } from './onnx/check';
-import { closeSession, openSession, ORT_VERSION, runBatch, type OrtSession } from './onnx/runtime';
+import { closeSession, openSession, ortVersion, runBatch, type OrtSession } from './onnx/runtime';
 import { timeAlternated, type Subject, type SubjectTiming } from './timing';
 
 export interface TimedModel {
@@ -89,7 +89,7 @@ export async function timeModels(models: readonly TimedModel[], cfg: InferenceTi
   const out = new Map<string, ModelTimings>();
   for (const m of models) {
     out.set(m.id, {
-      onnxruntime: { runtime: 'onnxruntime', version: ORT_VERSION, provider: ort.provider, threads: ort.threads, batches: ort.per.get(m.id)! },
+      onnxruntime: { runtime: 'onnxruntime', version: ortVersion(), provider: ort.provider, threads: ort.threads, batches: ort.per.get(m.id)! },
       engine: engine ? { runtime: 'engine', version: tf.version.tfjs, provider: tf.getBackend(), threads: null, batches: engine.get(m.id)! } : null,
     });
   }

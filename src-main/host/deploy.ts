@@ -17,7 +17,7 @@ import {
   type OnnxExportResult,
   type RunRecord,
 } from '../contract';
-import { checkExport, evaluateOnnx, exportOnnx, loadCifar10, loadNetFromDir, measureBlockLatency, OPSET, ORT_VERSION, selectBackend, timeModels, type TimedModel } from '../engine';
+import { checkExport, evaluateOnnx, exportOnnx, loadCifar10, loadNetFromDir, measureBlockLatency, OPSET, ortVersion, selectBackend, timeModels, type TimedModel } from '../engine';
 import { writeFileAtomic, type Store } from '../store';
 import { exportTarget, exportWriteError } from './archive-paths';
 import { findDefaultDataset } from './default-dataset';
@@ -129,7 +129,7 @@ export class Deploy {
     const widthDivisor = o.widthDivisor === undefined ? 1 : Number(o.widthDivisor);
     if (!Number.isInteger(widthDivisor) || widthDivisor < 1 || widthDivisor > 64) throw new HostError('bad-input', 'widthDivisor must be a whole number from 1 to 64 (1 = full width)', 'widthDivisor');
     const settings = { batch: 64, threads: 1, provider: 'cpu' as const, inputSize: 32, repeats: 5, widthDivisor };
-    const key = createHash('sha256').update(JSON.stringify({ m: machineDescription(), v: ORT_VERSION, settings })).digest('hex').slice(0, 16);
+    const key = createHash('sha256').update(JSON.stringify({ m: machineDescription(), v: ortVersion(), settings })).digest('hex').slice(0, 16);
     const file = path.join(this.dataDir, 'cache', `block-latency-${key}.json`);
     if (o.refresh !== true && fs.existsSync(file)) {
       try {
@@ -139,7 +139,7 @@ export class Deploy {
       }
     }
     const r = await measureBlockLatency(settings);
-    const report: BlockLatencyReport = { machine: machineDescription(), provider: r.provider, threads: r.threads, ortVersion: ORT_VERSION, batch: settings.batch, widthDivisor, measuredAt: new Date().toISOString(), cached: false, blocks: r.blocks };
+    const report: BlockLatencyReport = { machine: machineDescription(), provider: r.provider, threads: r.threads, ortVersion: ortVersion(), batch: settings.batch, widthDivisor, measuredAt: new Date().toISOString(), cached: false, blocks: r.blocks };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, JSON.stringify(report));
     return report;

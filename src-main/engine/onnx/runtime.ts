@@ -7,9 +7,21 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 
-export const ORT_VERSION: string = ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+const requireHere = createRequire(import.meta.url);
+let ortModule: typeof Ort | null = null;
+/** onnxruntime-node, loaded on first use: the training worker imports the engine and never needs it. */
+function ort(): typeof Ort {
+  ortModule ??= requireHere('onnxruntime-node') as typeof Ort;
+  return ortModule;
+}
+
+/** onnxruntime-node's version (loads it). */
+export function ortVersion(): string {
+  const v = ort().env.versions;
+  return v.node ?? v.common ?? 'unknown';
+}
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'webgpu';
 
@@ -24,7 +36,7 @@ export interface SessionOptions {
 }
 
 export interface OrtSession {
-  session: ort.InferenceSession;
+  session: Ort.InferenceSession;
   provider: string;
   threads: number;
 }
@@ -32,7 +44,7 @@ export interface OrtSession {
 /** Whether onnxruntime-node's CUDA provider library is installed beside its binding (its install step fetches it). */
 function cudaInstalled(): boolean {
   try {
-    const dist = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
+    const dist = path.dirname(requireHere.resolve('onnxruntime-node'));
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     return fs.existsSync(path.join(dist, '..', 'bin', 'napi-v6', process.platform, process.arch, lib));
   } catch {
@@ -42,7 +54,7 @@ function cudaInstalled(): boolean {
 
 function candidates(choice: ProviderChoice): string[] {
   if (choice !== 'auto') return [choice];
-  const cuda = ort.listSupportedBackends().some((b) => b.name === 'cuda' && (b.bundled || cudaInstalled()));
+  const cuda = ort().listSupportedBackends().some((b) => b.name === 'cuda' && (b.bundled || cudaInstalled()));
   return cuda ? ['cuda', 'cpu'] : ['cpu'];
 }
 
@@ -51,7 +63,7 @@ export async function openSession(model: Uint8Array | string, opts: SessionOptio
   let last: unknown = null;
   for (const provider of candidates(opts.provider)) {
     try {
-      const session = await ort.InferenceSession.create(model as Uint8Array, {
+      const session = await ort().InferenceSession.create(model as Uint8Array, {
         executionProviders: [provider],
         intraOpNumThreads: opts.threads,
         interOpNumThreads: 1,
@@ -68,7 +80,7 @@ export async function openSession(model: Uint8Array | string, opts: SessionOptio
 
 /** Runs one NHWC float32 batch through a session whose single input and output are named. */
 export async function runBatch(s: OrtSession, x: Float32Array, dims: number[]): Promise<Float32Array> {
-  const input = new ort.Tensor('float32', x, dims);
+  const input = new (ort().Tensor)('float32', x, dims);
   const result = await s.session.run({ [s.session.inputNames[0]]: input });
   const out = result[s.session.outputNames[0]];
   const data = out.data as Float32Array;
