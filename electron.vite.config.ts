@@ -16,6 +16,7 @@ const NATIVE_AND_OPTIONAL = [
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
   'webgpu',
+  'onnxruntime-node',
   'electron',
 ];
 

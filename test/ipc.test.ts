@@ -77,6 +77,10 @@ function eventHost(): HostService & { emit(e: HostEvent): void; infoCalls: numbe
     compare: unused,
     exportRun: unused,
     importRun: unused,
+    exportOnnx: unused,
+    evalOnnx: unused,
+    timeInference: unused,
+    blockLatency: unused,
   };
   return h;
 }

@@ -54,6 +54,10 @@ function plainHost(): HostService & { emit(e: HostEvent): void; calls: string[] 
     compare: notUsed,
     exportRun: notUsed,
     importRun: notUsed,
+    exportOnnx: notUsed,
+    evalOnnx: notUsed,
+    timeInference: notUsed,
+    blockLatency: notUsed,
   };
 }
 

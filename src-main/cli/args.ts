@@ -40,6 +40,14 @@ const OPTIONS = {
   profile: { type: 'string' },
   out: { type: 'string' },
   force: { type: 'boolean' },
+  latency: { type: 'boolean' },
+  refresh: { type: 'boolean' },
+  time: { type: 'boolean' },
+  batches: { type: 'string' },
+  repeats: { type: 'string' },
+  threads: { type: 'string' },
+  provider: { type: 'string' },
+  'no-engine': { type: 'boolean' },
 } as const;
 
 export type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];

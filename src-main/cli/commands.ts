@@ -6,13 +6,14 @@ import { checkDataset, inspectModel } from '../engine';
 import { findDefaultDataset } from '../host/default-dataset';
 import { createHost, type Host } from '../host/host';
 import { jobPosition, jobStatus, type JobStep } from '../host/jobProgress';
-import { PROFILES, reproduceSeed, resultsJson, resultsMarkdown } from '../host/reproduce';
+import { PROFILES, reproduceSeed, resultsJson, resultsMarkdown, timeReproduced } from '../host/reproduce';
 import { APP_VERSION } from '../host/version';
 import { comparisonMarkdown } from '../store';
 import { writeUserFile } from '../store/safe-write';
 import { choiceFlag, CliError, intFlag, numFlag, parseSwap, positiveFlag, type ParsedCli } from './args';
+import { evalLine, evalOnnxCommand, exportLine, exportOnnxCommand, latencyTable, timingFlags } from './deploy';
 import { formatEvent, inspectTable, runsTable, showRun, USAGE } from './format';
-import { terminalJson } from './sanitise';
+import { terminalJson, terminalSafe } from './sanitise';
 
 export interface CommandContext {
   args: ParsedCli;
@@ -69,6 +70,7 @@ async function withHost<T>(ctx: CommandContext, fn: (host: Host) => Promise<T>, 
 
 const inspect: Command = async (ctx) => {
   const v = ctx.args.values;
+  if (v.latency) return latency(ctx);
   const result = inspectModel({
     widthDivisor: intFlag(v.width, 'width', 1, 1),
     swapped: parseSwap(v.swap),
@@ -77,6 +79,29 @@ const inspect: Command = async (ctx) => {
   ctx.out(v.json ? terminalJson(result) : inspectTable(result));
   return 0;
 };
+
+/** Per-block dense vs separable latency in ONNX Runtime (at --width's shapes; cached per machine). */
+const latency: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const v = ctx.args.values;
+    const r = await host.blockLatency({ refresh: !!v.refresh, widthDivisor: intFlag(v.width, 'width', 1, 1) });
+    ctx.out(v.json ? terminalJson(r) : terminalSafe(latencyTable(r), true));
+    return 0;
+  });
+
+const exportOnnx: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const r = await exportOnnxCommand(host, ctx.args.positionals);
+    ctx.out(ctx.args.values.json ? terminalJson(r) : terminalSafe(exportLine(r)));
+    return 0;
+  });
+
+const evalOnnx: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const r = await evalOnnxCommand(host, ctx.args.positionals, ctx.args.values);
+    ctx.out(ctx.args.values.json ? terminalJson(r) : terminalSafe(evalLine(r)));
+    return 0;
+  });
 
 /**
  * The run configuration from `dwswap train`'s flags: the settings every protocol shares, then the
@@ -170,6 +195,10 @@ const show: Command = (ctx) =>
 const compare: Command = (ctx) =>
   withHost(ctx, async (host) => {
     const ids = ctx.args.positionals;
+    if (ctx.args.values.time) {
+      ctx.err(`timing ${ids.length} model(s) in ONNX Runtime${ctx.args.values['no-engine'] ? '' : ' and the engine'}, alternated...\n`);
+      await host.timeInference(ids, timingFlags(ctx.args.values));
+    }
     const c = await host.compare(ids, ctx.args.values.ref);
     const records = await Promise.all(ids.map((i) => host.getRun(i)));
     ctx.out(ctx.args.values.json ? terminalJson(c) : comparisonMarkdown(c, records));
@@ -223,7 +252,9 @@ const reproduce: Command = (ctx) => {
     const out = path.resolve(ctx.args.values.out ?? 'docs/results');
     const opts = { profile, dataPath: datasetPath(ctx), seed: intFlag(ctx.args.values.seed, 'seed', 42), backend: choiceFlag(ctx.args.values.backend, 'backend', ['auto', ...BACKENDS] as const, 'auto'), onRunStarted: (label: string, id: string) => ctx.err(`\n== run ${job.index + 1} of ${job.steps.length}: ${label} (run ${id})\n`), onStep: (steps: readonly JobStep[], index: number) => Object.assign(job, { steps, index }) };
     ctx.err(`reproduce seed, ${profile.description}\n`);
-    const result = await reproduceSeed(host, opts);
+    const trained = await reproduceSeed(host, opts);
+    ctx.err('\n== inference timing of the four models (ONNX Runtime + engine, alternated)\n');
+    const result = await timeReproduced(host, trained, profile);
     const cli = `dwswap ${process.argv.slice(2).join(' ')}`;
     const script = process.env.npm_lifecycle_event;
     const command = script ? `npm run ${script}${process.argv.length > 4 ? ` -- ${process.argv.slice(4).join(' ')}` : ''} (${cli})` : cli;
@@ -255,6 +286,8 @@ export const COMMANDS: Record<string, Command> = {
   import: importRun,
   delete: remove,
   'check-data': checkData,
+  'export-onnx': exportOnnx,
+  'eval-onnx': evalOnnx,
   reproduce,
   help,
 };

@@ -13,8 +13,11 @@ export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (h
                (each protocol takes its own flags: greedy --fine-tune-epochs, not --epochs; only
                 baseline --init-from; only manual --swap; a flag of another protocol is refused by name)
   dwswap runs [--json]            dwswap show RUN_ID [--json]   dwswap resume RUN_ID   dwswap delete RUN_ID
-  dwswap compare RUN_ID... [--ref RUN_ID] [--json|--md]
+  dwswap compare RUN_ID... [--ref RUN_ID] [--json|--md] [--time [--batches 1,64] [--repeats N] [--threads N]
+               [--provider auto|cpu|cuda|webgpu] [--no-engine]]   (--time: ONNX Runtime + engine, alternated)
   dwswap export RUN_ID FILE.dwrun [--force]   dwswap import FILE.dwrun   dwswap check-data PATH
+  dwswap export-onnx RUN_ID FILE.onnx            dwswap eval-onnx FILE.onnx [--data PATH] [--test-per-class N]
+  dwswap inspect --latency [--width N] [--refresh] [--json]   (per-block dense vs DW+1x1 in ONNX Runtime)
   dwswap reproduce seed [--profile cpu|quick|full|smoke] [--data PATH] [--out DIR] [--backend NAME] [--seed N]
 
   --store DIR   where runs are kept (default ./data, or $DWSWAP_HOME)

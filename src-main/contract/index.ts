@@ -7,6 +7,7 @@
  * - upgrade.ts    configurations stored by 0.1.0 brought to today's shape
  * - wire.ts       zod-free results, events, HostApi and envelopes
  * - methods.ts    the method list and IPC channel names the preload imports
+ * - deploy.ts     ONNX export/evaluation, inference timing (its protocol schema) and block latency
  *
  * Nothing here imports Node, Electron, Vue or TF.js, so every side can use it. The renderer reaches
  * it as `@contract` (a path alias); src-main imports it relatively.
@@ -17,3 +18,5 @@ export * from './config';
 export * from './upgrade';
 export * from './wire';
 export * from './methods';
+export * from './deploy';
+export * from './timing-table';

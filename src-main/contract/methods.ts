@@ -19,6 +19,10 @@ export const HOST_METHODS = [
   'compare',
   'exportRun',
   'importRun',
+  'exportOnnx',
+  'evalOnnx',
+  'timeInference',
+  'blockLatency',
 ] as const satisfies readonly HostMethod[];
 
 // Fails to compile when HostApi gains a method this list lacks.

@@ -3,6 +3,7 @@
  * Only type imports, so the sandboxed preload can import this without bundling zod.
  */
 import type { BackendName, ModelConfig, ModelConfigInput, RunConfig, RunConfigInput } from './config';
+import type { BlockLatencyReport, InferenceTiming, InferenceTimingInput, OnnxEvalResult, OnnxExportResult } from './deploy';
 import type { ProtocolKind } from './protocols';
 
 // ---------------------------------------------------------------------------------------------
@@ -70,6 +71,8 @@ export interface FinalMetrics {
   backend: string;
   trainSeconds: number;
   epochsTrained: number;
+  /** Inference timing under the protocol (ONNX Runtime and engine); absent until measured. */
+  timing?: InferenceTiming;
 }
 
 export interface RunRecord {
@@ -122,6 +125,8 @@ export interface CompareRow {
   paramsM: number | null;
   weightsMiB: number | null;
   blocksSwapped: number;
+  /** ONNX Runtime / engine timing under the protocol, when measured (timeInference). */
+  timing?: InferenceTiming | null;
   /** Differences against the reference run, in percent (negative = smaller/lower). */
   diff: {
     trainAcc: number | null;
@@ -212,6 +217,14 @@ export interface HostApi {
   exportRun(id: string, path: string, overwrite?: boolean): Promise<{ path: string }>;
   /** Adds the run in the `.dwrun` file at `path` (on the host's machine); answers its id here. */
   importRun(path: string): Promise<{ id: string }>;
+  /** Writes the run's model as an ONNX file at `path` (host's machine), checked by ONNX Runtime. */
+  exportOnnx(id: string, path: string): Promise<OnnxExportResult>;
+  /** Test accuracy of an ONNX file through ONNX Runtime (dataset: the default one unless given). */
+  evalOnnx(path: string, data?: { path?: string; testPerClass?: number }): Promise<OnnxEvalResult>;
+  /** Times the runs' models alternately (ONNX Runtime + engine), stores it in each run, answers it. */
+  timeInference(ids: string[], timing?: InferenceTimingInput): Promise<Record<string, InferenceTiming>>;
+  /** Per-block dense vs separable latency in ONNX Runtime at the shapes of `widthDivisor` (1 = full width), cached per machine unless `refresh`. */
+  blockLatency(opts?: { refresh?: boolean; widthDivisor?: number }): Promise<BlockLatencyReport>;
 }
 
 export type HostMethod = keyof HostApi;

@@ -23,6 +23,7 @@ export {
   cropBatch,
   flipBatch,
   normalise,
+  normalisedPixels,
   toTensors,
   type TensorData,
 } from './data/tensors';

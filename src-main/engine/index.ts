@@ -11,3 +11,10 @@ export { runProtocol, type CheckpointState, type EngineEvent, type RunJob } from
 export { scaled } from './resnet';
 export { FileRefusedError, formatBytes, readRegularFile, readRegularFileSync } from './safe-read';
 export type { Net } from './swap';
+export { timeModels, type TimedModel } from './inference-timing';
+export { checkExport } from './onnx/check';
+export { evaluateOnnx, inputLayout, openOnnxFile, OnnxFileError } from './onnx/evaluate';
+export { exportOnnx, ExportError } from './onnx/export';
+export { measureBlockLatency } from './onnx/latency';
+export { OPSET } from './onnx/proto';
+export { ortVersion } from './onnx/runtime';

@@ -47,19 +47,19 @@ function isInside(child: string, parent: string): boolean {
 
 /**
  * The file exportRun writes for the path a client gave: absolute, not a folder, `.dwrun` appended
- * when missing, in an existing folder outside the store's run folders. The host's own
+ * (or `ext`, e.g. `.onnx`) when missing, in an existing folder outside the store's run folders. The host's own
  * `<dataDir>/exports` (the workbench's default destination) is created on first use.
  */
-export function exportTarget(raw: unknown, dataDir: string): string {
+export function exportTarget(raw: unknown, dataDir: string, ext: string = ARCHIVE_EXTENSION): string {
   const exportsDir = path.resolve(dataDir, 'exports');
-  const given = absolutePath(raw, path.join(exportsDir, `run${ARCHIVE_EXTENSION}`));
+  const given = absolutePath(raw, path.join(exportsDir, `run${ext}`));
   if (/[\\/]$/.test(given) || kindOf(given) === 'folder') {
     const folder = given.replace(/[\\/]+$/, '') || path.sep;
     throw refuse(
-      `${given} names a folder, not a file; give a file path, e.g. ${path.join(folder, `run${ARCHIVE_EXTENSION}`)}`,
+      `${given} names a folder, not a file; give a file path, e.g. ${path.join(folder, `run${ext}`)}`,
     );
   }
-  const file = path.normalize(given.toLowerCase().endsWith(ARCHIVE_EXTENSION) ? given : given + ARCHIVE_EXTENSION);
+  const file = path.normalize(given.toLowerCase().endsWith(ext) ? given : given + ext);
   const kind = kindOf(file);
   if (kind === 'folder') throw refuse(`${file} is a folder; choose another file name`);
   if (kind === 'other') throw refuse(`${file} exists and is not a regular file; choose another file name`);

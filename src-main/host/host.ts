@@ -20,6 +20,7 @@ import { checkDataset, checkModelDir, inspectModel, loadNetFromDir } from '../en
 import { buildComparison, openStore, type Store } from '../store';
 import { exportTarget, exportWriteError, importReadError, importSource } from './archive-paths';
 import { findDefaultDataset } from './default-dataset';
+import { Deploy } from './deploy';
 import { HostError } from './errors';
 import { checkDepthMultiplier, checkMemory, memoryBudget } from './limits';
 import { checkInherited, checkSwapList } from './settings';
@@ -39,12 +40,14 @@ export class Host implements HostService {
   private listeners = new Set<(e: HostEvent) => void>();
   private readonly runner: Runner;
   private lastBackend: Awaited<ReturnType<HostService['info']>>['backend'] = null;
+  private readonly deploy: Deploy;
 
   constructor(
     readonly store: Store,
     readonly dataDir: string,
     private readonly memoryBytes = memoryBudget(),
   ) {
+    this.deploy = new Deploy(store, dataDir, (e) => this.emit(e));
     this.runner = new Runner({
       onMessage: (id, m) => {
         if (m.type === 'backend') this.lastBackend = m.report;
@@ -214,6 +217,22 @@ export class Host implements HostService {
     } catch (e) {
       throw importReadError(e);
     }
+  }
+
+  async exportOnnx(id: unknown, file: unknown) {
+    return this.deploy.exportOnnx(requireString(id, 'id'), file);
+  }
+
+  async evalOnnx(file: unknown, data?: unknown) {
+    return this.deploy.evalOnnx(file, data);
+  }
+
+  async timeInference(ids: unknown, timing?: unknown) {
+    return this.deploy.timeInference(ids, timing);
+  }
+
+  async blockLatency(opts?: unknown) {
+    return this.deploy.blockLatency(opts);
   }
 
   private isLive(id: string): boolean {

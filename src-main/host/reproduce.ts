@@ -9,7 +9,7 @@
  * noise of each other); `smoke` is for tests.
  */
 import * as os from 'node:os';
-import { BLOCKS, type RunConfigInput, type RunRecord } from '../contract';
+import { BLOCKS, type InferenceTimingInput, type RunConfigInput, type RunRecord, type RuntimeTiming } from '../contract';
 import { buildComparison, comparisonMarkdown } from '../store';
 import type { Host } from './host';
 import { HostError } from './errors';
@@ -31,6 +31,8 @@ export interface Profile {
   threshold: { mode: 'absolute' | 'relative'; value: number };
   /** Fine-tuning optimiser of the swap protocols and the control. */
   fineTunePreset: 'study' | 'fast';
+  /** Inference timing of the four models at the end (ONNX Runtime + engine, alternated). */
+  timing: InferenceTimingInput;
 }
 
 const STUDY_RATIO = 0.7 / 0.81;
@@ -50,6 +52,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     distillEpochs: 5,
     threshold: { mode: 'absolute', value: 0.7 },
     fineTunePreset: 'study',
+    timing: {},
   },
   cpu: {
     name: 'cpu',
@@ -66,6 +69,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     distillEpochs: 4,
     threshold: { mode: 'relative', value: STUDY_RATIO },
     fineTunePreset: 'fast',
+    timing: {},
   },
   quick: {
     name: 'quick',
@@ -82,6 +86,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     distillEpochs: 4,
     threshold: { mode: 'relative', value: STUDY_RATIO },
     fineTunePreset: 'fast',
+    timing: {},
   },
   smoke: {
     name: 'smoke',
@@ -97,6 +102,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     distillEpochs: 1,
     threshold: { mode: 'relative', value: STUDY_RATIO },
     fineTunePreset: 'fast',
+    timing: { batches: [1, 4], repeats: 5, maxWarmupRounds: 2, engine: false }, // the engine's timing is tested in onnx-deploy.test.ts
   },
 };
 
@@ -174,6 +180,22 @@ export async function reproduceSeed(host: Host, o: ReproduceOptions): Promise<Re
   return { classical, seed_protocol: greedy, ours, classical_equal_compute: control };
 }
 
+type ReproducedRuns = Awaited<ReturnType<typeof reproduceSeed>>;
+
+/** Times the four models alternately under the profile's protocol; answers the runs with their timing. */
+export async function timeReproduced(host: Host, runs: ReproducedRuns, profile: Profile): Promise<ReproducedRuns> {
+  const ids = [runs.classical, runs.seed_protocol, runs.ours, runs.classical_equal_compute].map((r) => r.id);
+  await host.timeInference(ids, profile.timing);
+  const [classical, seed_protocol, ours, classical_equal_compute] = await Promise.all(ids.map((id) => host.getRun(id)));
+  return { classical, seed_protocol, ours, classical_equal_compute };
+}
+
+/** Median, min and max ms per image at each batch, with the runtime's provider and threads. */
+function perBatch(t: RuntimeTiming) {
+  const batches = Object.fromEntries(t.batches.map((b) => [String(b.batch), { median: b.msPerImage.median, min: b.msPerImage.min, max: b.msPerImage.max, stable: b.stable }]));
+  return { version: t.version, provider: t.provider, threads: t.threads, batches };
+}
+
 function entry(r: RunRecord) {
   const f = r.final!;
   return {
@@ -186,6 +208,7 @@ function entry(r: RunRecord) {
     inference_s: f.inferenceSeconds,
     inference_batch: f.inferenceBatch,
     inference_images: f.inferenceImages,
+    inference_ms_per_image: f.timing ? { onnxruntime: perBatch(f.timing.onnxruntime), engine: f.timing.engine ? perBatch(f.timing.engine) : null } : null,
     epochs_trained: f.epochsTrained,
     train_seconds: f.trainSeconds,
     swapped: r.swapped,
@@ -207,6 +230,7 @@ export function resultsJson(runs: Awaited<ReturnType<typeof reproduceSeed>>, o: 
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.arch()}`, node: process.version },
     dataset: { path: o.dataPath, checksum: c.datasetChecksum, train_per_class: o.profile.trainPerClass, test_per_class: o.profile.testPerClass, note: 'CIFAR-10 (JPEG q75 copy) when read from the shared image-folder zip' },
     seed: o.seed,
+    inference_timing: runs.classical.final?.timing ? { protocol: runs.classical.final.timing.protocol, machine: runs.classical.final.timing.machine, note: 'ms per image; all four models alternated, order rotated each repeat; ONNX Runtime on the exported model, engine on the trained one' } : null,
     models: Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, entry(r)])),
     greedy: runs.seed_protocol.greedy.map((g) => ({ block: g.label, pass: g.pass, test_acc: g.testAcc, kept: g.kept })),
     study: { classical: { train_acc: 0.86, test_acc: 0.81, time_s: 19.9, params_m: 26.22, weights_mib: 100.36 }, dwconv: { train_acc: 0.85, test_acc: 0.79, time_s: 19.6, params_m: 19.73, weights_mib: 75.56, blocks_swapped: 10 } },

@@ -5,6 +5,7 @@
 import { BLOCKS, normaliseBlockName } from '../contract';
 import type { CompareRow, Comparison, EpochMetrics, RunRecord } from '../contract';
 import { StoreError } from './errors';
+import { timingLines, timingMarkdown } from '../contract';
 
 type BlockState = Comparison['blocks'][number]['runs'][string];
 
@@ -50,6 +51,7 @@ function valuesOf(r: RunRecord): Omit<CompareRow, 'diff'> {
     paramsM: f ? f.params / 1e6 : null,
     weightsMiB: f?.weightsMiB ?? null,
     blocksSwapped: f?.blocksSwapped ?? r.swapped.length,
+    timing: f?.timing ?? null,
   };
 }
 
@@ -151,11 +153,13 @@ function blockTable(c: Comparison): string[] {
 
 /**
  * The study's final table (one row per run, then a difference row per non-reference run, in
- * percent against the reference) and the per-block table. `runs` supplies names for ids the
+ * percent against the reference), the inference-timing table when the runs were timed
+ * (timeInference), and the per-block table. `runs` supplies names for ids the
  * comparison does not name (a run renamed since); the comparison's own names are used otherwise.
  */
 export function comparisonMarkdown(c: Comparison, runs: readonly Pick<RunRecord, 'id' | 'name'>[] = []): string {
   const names = new Map(runs.map((r) => [r.id, r.name]));
   const named: Comparison = { ...c, rows: c.rows.map((r) => ({ ...r, name: names.get(r.id) ?? r.name })) };
-  return [...mainTable(named), '', ...blockTable(named), ''].join('\n');
+  const timing = timingMarkdown(timingLines(named.rows, named.referenceId), cell);
+  return [...mainTable(named), '', ...(timing.length ? [...timing, ''] : []), ...blockTable(named), ''].join('\n');
 }

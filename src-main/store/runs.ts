@@ -10,6 +10,7 @@ import {
   runSwapped,
   type EpochMetrics,
   type FinalMetrics,
+  type InferenceTiming,
   type GreedyRecord,
   type ProtocolKind,
   type RunConfig,
@@ -156,6 +157,13 @@ export class RunRepository {
 
   setFinal(id: string, final: FinalMetrics, swapped: readonly string[]): void {
     this.update(id, { final: encodeJson(final), swapped: JSON.stringify(checkBlocks(swapped)) });
+  }
+
+  /** Stores an inference timing in the run's final metrics (the run must have finished). */
+  setTiming(id: string, timing: InferenceTiming): void {
+    const run = this.getRun(id);
+    if (!run.final) throw new StoreError('conflict', `run '${run.name || id}' has no final metrics to time; finish it first`);
+    this.update(id, { final: encodeJson({ ...run.final, timing }) });
   }
 
   setArtefacts(id: string, a: Artefacts): void {

@@ -29,6 +29,10 @@ const ARITY = {
   compare: 2,
   exportRun: 3,
   importRun: 1,
+  exportOnnx: 2,
+  evalOnnx: 2,
+  timeInference: 2,
+  blockLatency: 1,
 } as const satisfies { [K in HostMethod]: Required<Parameters<HostApi[K]>>['length'] };
 
 type Envelope = { id: number; method: HostMethod; args: unknown[] };

@@ -546,6 +546,53 @@ describe.skipIf(SKIP)(TITLE, () => {
     await scratch.close();
   });
 
+  it('9. deploy: Compare times both runs (ONNX Runtime + engine), exports one to a checked ONNX file whose accuracy matches, and Architecture shows per-block latency', async () => {
+    expect(runs.baseline && runs.ours, 'needs the runs of scenario 5').toBeTruthy();
+    await page.goto(host!.at(`#/compare?ids=${encodeURIComponent(`${runs.baseline},${runs.ours}`)}&ref=${runs.baseline}`));
+    await page.waitForSelector(tid('final-table'));
+    await page.click(tid('time-inference'));
+    await page.waitForSelector(tid('timing-table'), { timeout: 240_000 });
+    const timed = await page.$$eval('[data-timing-row]', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim().replace(/\s+/g, ' ') ?? '')),
+    );
+    expect(timed, '2 runs x (ONNX Runtime, engine) x batch 1 and 64').toHaveLength(8);
+    expect(new Set(timed.map((c) => c[1].replace(/\d+(\.\d+)*/g, 'N'))), 'runtimes named, with provider and threads').toEqual(
+      new Set(['ONNX Runtime N (cpu, N thread)', 'engine (TF.js N, cpu)']),
+    );
+    expect(timed.map((c) => c[2]).sort()).toEqual(['1', '1', '1', '1', '64', '64', '64', '64']);
+    expect(timed.filter((c) => c[0] === 'e2e ours').every((c) => /^\d+\.\d+×$/.test(c[5])), 'speed-ups against the baseline').toBe(true);
+
+    await page.click(tid('export-onnx'));
+    await page.selectOption(tid('onnx-run'), runs.ours!);
+    expect(await page.inputValue(tid('onnx-path')), 'proposed: <dataDir>/exports/<run name>.onnx').toBe(
+      path.join(ws.dataDir, 'exports', 'e2e ours.onnx'),
+    );
+    await page.click(tid('onnx-confirm'));
+    await h.waitText(
+      page,
+      tid('onnx-result'),
+      /^Written to .*e2e ours\.onnx \(.* MiB, .* s\): max relative error \d\.\de-\d+ against the engine \(tolerance 0\.0001\)/,
+      'the dialog to say where the file went and what the check found',
+    );
+    expect(statSync(path.join(ws.dataDir, 'exports', 'e2e ours.onnx')).size).toBeGreaterThan(50_000);
+    await page.click(tid('onnx-eval'));
+    const acc = await h.waitText(page, tid('onnx-accuracy'), /^Test accuracy through ONNX Runtime/, 'the file’s accuracy', 60_000);
+    const m = /Runtime: (\S+) on (\d+) test images \(the run measured (\S+) in the engine\)/.exec(acc);
+    expect(m, acc).not.toBeNull();
+    expect(m![1], 'the same test accuracy through ONNX Runtime as in the engine').toBe(m![3]);
+    expect(Number(m![2]), "the run's test images").toBe(ws.test * 10);
+    await page.keyboard.press('Escape');
+
+    await page.goto(host!.at('#/architecture'));
+    await page.selectOption(tid('width-divisor'), '16');
+    await page.click(tid('measure-latency'));
+    await page.waitForSelector(tid('latency-note'), { timeout: 120_000 });
+    const speedups = await page.$$eval('[data-latency="speedup"]', (tds) => tds.map((td) => td.textContent?.trim() ?? ''));
+    expect(speedups, 'a dense vs separable speed-up for each of the 16 blocks').toHaveLength(16);
+    expect(speedups.every((t) => /^\d+\.\d\d×$/.test(t))).toBe(true);
+    expect(await page.locator(tid('block-latency')).count(), 'each diagram block shows its speed-up').toBe(16);
+  }, 360_000);
+
   it('the renderer threw no uncaught exception through all of this', () => {
     expect(seen.errors, 'uncaught exceptions in the page').toEqual([]);
   });

@@ -24,6 +24,14 @@ const NORMALISED = Float32Array.from({ length: 768 }, (_, i) => {
   return ((i & 255) / 255 - CIFAR10_MEAN[c]) / CIFAR10_STD[c];
 });
 
+/** Images start .. start+count-1 of a split, normalised, NHWC float32 (for runtimes other than TF.js). */
+export function normalisedPixels(split: Split, start: number, count: number): Float32Array {
+  const src = split.images.subarray(start * IMAGE_BYTES, (start + count) * IMAGE_BYTES);
+  const out = new Float32Array(src.length);
+  for (let k = 0; k < src.length; k++) out[k] = NORMALISED[(k % 3) * 256 + src[k]];
+  return out;
+}
+
 /**
  * Normalised images and one-hot labels of a split, or of the samples at `indices` (in that order,
  * e.g. one shuffled batch). Normalises while copying (a lookup table, same values as normalise()

@@ -9,6 +9,7 @@ import type {
   HostEvent,
   HostMethod,
   HostService,
+  InferenceTimingSchema,
   ModelConfigSchema,
   RunConfigInput,
 } from '@contract';
@@ -122,6 +123,18 @@ export class HostClient implements HostService {
   }
   importRun(path: string) {
     return this.call('importRun', path);
+  }
+  exportOnnx(id: string, path: string) {
+    return this.call('exportOnnx', id, path);
+  }
+  evalOnnx(path: string, data?: { path?: string; testPerClass?: number }) {
+    return this.call('evalOnnx', path, data);
+  }
+  timeInference(ids: string[], timing?: z.input<typeof InferenceTimingSchema>) {
+    return this.call('timeInference', ids, timing);
+  }
+  blockLatency(opts?: { refresh?: boolean; widthDivisor?: number }) {
+    return this.call('blockLatency', opts);
   }
 }
 

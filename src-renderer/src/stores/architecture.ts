@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
-import { BLOCK_NAMES, type BlockParams, type InspectResult, type SwapSpec } from '@contract';
+import { BLOCK_NAMES, type BlockLatency, type BlockLatencyReport, type BlockParams, type InspectResult, type SwapSpec } from '@contract';
 import { errorMessage } from '../api/client';
 import { useHost } from '../api/host';
 import { debounce } from '../lib/debounce';
@@ -55,6 +55,27 @@ export const useArchitectureStore = defineStore('architecture', () => {
   }
   const inspectSoon = debounce(() => void inspectNow(), 150);
 
+  /** Per-block latency in ONNX Runtime at the current width (host-cached per machine). */
+  const latency = ref<BlockLatencyReport | null>(null);
+  const latencyLoading = ref(false);
+  const latencyError = ref<string | null>(null);
+  const blockLatency = computed(() =>
+    latency.value && latency.value.widthDivisor === widthDivisor.value
+      ? new Map<string, BlockLatency>(latency.value.blocks.map((b) => [b.name, b]))
+      : null,
+  );
+  async function measureLatency(refresh = false): Promise<void> {
+    latencyLoading.value = true;
+    latencyError.value = null;
+    try {
+      latency.value = await host.blockLatency({ refresh, widthDivisor: widthDivisor.value });
+    } catch (e) {
+      latencyError.value = errorMessage(e);
+    } finally {
+      latencyLoading.value = false;
+    }
+  }
+
   function isSwapped(name: string): boolean {
     return swapped.value.includes(name);
   }
@@ -93,5 +114,10 @@ export const useArchitectureStore = defineStore('architecture', () => {
     setNone,
     load,
     inspectNow,
+    latency,
+    latencyLoading,
+    latencyError,
+    blockLatency,
+    measureLatency,
   };
 });
