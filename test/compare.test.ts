@@ -177,6 +177,29 @@ describe('comparisonMarkdown', () => {
     ]);
   });
 
+  it('times by ONNX Runtime under the protocol when every run was timed, not by the one engine pass', () => {
+    const stats = (median: number) => ({ median, min: median, max: median, q1: median, q3: median, repeats: 5, samples: [median] });
+    const timing = (ms64: number) => ({
+      measuredAt: '2024-01-01T00:00:00.000Z',
+      machine: 'test',
+      protocol: {} as never,
+      alternatedWith: ['c', 'd'],
+      onnxruntime: {
+        runtime: 'onnxruntime' as const,
+        version: '1',
+        provider: 'cpu',
+        threads: 1,
+        batches: [1, 64].map((batch) => ({ batch, msPerImage: stats(batch === 64 ? ms64 : 9), warmupRounds: 2, stable: true })),
+      },
+      engine: null,
+    });
+    const timed = (r: RunRecord, ms64: number) => ({ ...r, final: { ...r.final!, timing: timing(ms64) } });
+    const lines = comparisonMarkdown(buildComparison([timed(classical, 4), timed(dwconv, 2)])).split('\n');
+    expect(lines[0]).toBe('| model | train acc | test acc | ORT ms/image (batch 64) | params, M | weight, MiB |');
+    expect(lines[2]).toContain('| 4.000 |');
+    expect(lines[4], 'the difference row uses the same timing').toContain('| -50.00% |');
+  });
+
   it('adds the per-block table: test acc and kept per run', () => {
     const md = comparisonMarkdown(buildComparison([classical, dwconv]), []);
     expect(md).toContain(

@@ -556,9 +556,11 @@ describe.skipIf(SKIP)(TITLE, () => {
       trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim().replace(/\s+/g, ' ') ?? '')),
     );
     expect(timed, '2 runs x (ONNX Runtime, engine) x batch 1 and 64').toHaveLength(8);
-    expect(new Set(timed.map((c) => c[1].replace(/\d+(\.\d+)*/g, 'N'))), 'runtimes named, with provider and threads').toEqual(
-      new Set(['ONNX Runtime N (cpu, N thread)', 'engine (TF.js N, cpu)']),
-    );
+    // The engine is timed on the host's own backend (auto: wasm here, cpu where wasm cannot load).
+    const runtimes = [...new Set(timed.map((c) => c[1].replace(/\d+(\.\d+)*/g, 'N')))].sort();
+    expect(runtimes, 'runtimes named, with provider and threads').toHaveLength(2);
+    expect(runtimes[0], 'ONNX Runtime with its provider and threads').toBe('ONNX Runtime N (cpu, N thread)');
+    expect(runtimes[1], 'the engine with its backend').toMatch(/^engine \(TF\.js N, (wasm|cpu)\)$/);
     expect(timed.map((c) => c[2]).sort()).toEqual(['1', '1', '1', '1', '64', '64', '64', '64']);
     expect(timed.filter((c) => c[0] === 'e2e ours').every((c) => /^\d+\.\d+×$/.test(c[5])), 'speed-ups against the baseline').toBe(true);
 
