@@ -6,8 +6,10 @@
 export { selectBackend } from './backend';
 export { checkDataset, DataError, IMAGE_BYTES, loadCifar10, toTensors, type TensorData } from './data';
 export { checkModelDir, loadNetFromDir, serialiseNet, type Files } from './modelio';
-export { inspectModel } from './params';
+export { inspectModel, maxRank } from './params';
 export { runProtocol, type CheckpointState, type EngineEvent, type RunJob } from './protocols';
 export { scaled } from './resnet';
 export { FileRefusedError, formatBytes, readRegularFile, readRegularFileSync } from './safe-read';
 export type { Net } from './swap';
+export { stratifiedSplit, subset } from './data/split';
+export { BudgetError, planBudget } from './select/budget';

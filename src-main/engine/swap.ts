@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SVD, Matrix } from 'ml-matrix';
-import { ModelConfigSchema, normaliseBlockName, type ModelConfig, type SwapSpec } from '../contract';
+import { ModelConfigSchema, normaliseBlockName, rankOf, type ModelConfig, type SwapSpec } from '../contract';
 import { buildResNet50, convLayerNames } from './resnet';
 
 export interface Factorised {
@@ -90,26 +90,32 @@ export interface SwapReport {
  * new depthwise and 1x1 kernels come from the SVD of the trained 3x3 kernel (spec.init = 'svd') or
  * stay as freshly initialised from `seed` (spec.init = 'random', the study's choice). The 1x1 conv
  * takes over the dense conv's bias; a BatchNormalization in between starts as the identity.
+ * `ranks` gives a block its own depth multiplier (default spec.depthMultiplier); blocks already
+ * swapped keep theirs.
  */
-export function swapBlocks(net: Net, blocks: string[], spec: SwapSpec, seed: number): { net: Net; reports: SwapReport[] } {
+export function swapBlocks(net: Net, blocks: string[], spec: SwapSpec, seed: number, ranks: Record<string, number> = {}): { net: Net; reports: SwapReport[] } {
   const wanted = blocks.map((b) => {
     const name = normaliseBlockName(b);
     if (!name) throw new Error(`unknown block '${b}': use conv2_1 ... conv5_3`);
     return name;
   });
   const fresh = wanted.filter((b) => !net.config.swapped.includes(b));
-  const config = ModelConfigSchema.parse({ ...net.config, swapped: [...net.config.swapped, ...fresh], swap: spec });
+  const swapped = [...net.config.swapped, ...fresh];
+  const wantRank = (b: string) => (net.config.swapped.includes(b) ? rankOf(net.config, b) : (ranks[b] ?? ranks[normaliseBlockName(b) ?? ''] ?? spec.depthMultiplier));
+  const blockRanks = Object.fromEntries(swapped.map((b) => [b, wantRank(b)]).filter(([, r]) => r !== spec.depthMultiplier));
+  const config = ModelConfigSchema.parse({ ...net.config, swapped, swap: spec, blockRanks });
   const model = buildResNet50(config, seed);
   copyWeightsByName(net.model, model);
-  const reports = fresh.map((block) => initialiseSwap(net.model, model, block, spec));
+  const reports = fresh.map((block) => initialiseSwap(net.model, model, block, spec, rankOf(config, block)));
   return { net: { model, config }, reports };
 }
 
-function initialiseSwap(dense: tf.LayersModel, sep: tf.LayersModel, block: string, spec: SwapSpec): SwapReport {
+/** Sets `block`'s depthwise and 1x1 kernels in `sep` from the dense kernel in `dense` (SVD at rank r). */
+export function initialiseSwap(dense: tf.LayersModel, sep: tf.LayersModel, block: string, spec: SwapSpec, r: number): SwapReport {
   if (spec.init === 'random') return { block, init: 'random', kernelError: null };
   const n = convLayerNames(block);
   const [kernel, bias] = dense.getLayer(n.dense).getWeights() as [tf.Tensor4D, tf.Tensor1D];
-  const f = factoriseKernel(kernel, spec.depthMultiplier);
+  const f = factoriseKernel(kernel, r);
   sep.getLayer(n.dw).setWeights([f.depthwise]);
   sep.getLayer(n.pw).setWeights([f.pointwise, bias]);
   if (spec.bnBetween) setIdentityBatchNorm(sep.getLayer(n.bn));

@@ -50,6 +50,8 @@ function valuesOf(r: RunRecord): Omit<CompareRow, 'diff'> {
     paramsM: f ? f.params / 1e6 : null,
     weightsMiB: f?.weightsMiB ?? null,
     blocksSwapped: f?.blocksSwapped ?? r.swapped.length,
+    valAcc: f?.valAcc ?? null,
+    macsM: f?.macs === undefined ? null : f.macs / 1e6,
   };
 }
 
