@@ -316,7 +316,7 @@ const ROWS: Row[] = [
     what: 'unknown protocol',
     request: start({ protocol: 'fancy' as 'baseline' }),
     field: 'protocol',
-    message: /^protocol: .*expected one of "baseline"\|"greedy"\|"ours"\|"manual"\|"control"$/,
+    message: /^protocol: .*expected one of "baseline"\|"greedy"\|"ours"\|"manual"\|"control"\|"sensitivity"$/,
     cliMessage: /^--protocol must be one of baseline, greedy, ours, manual, control, got 'fancy'$/,
   },
   {
@@ -325,7 +325,7 @@ const ROWS: Row[] = [
     field: 'model.swapped.0',
     message: /^model\.swapped\.0: unknown block name; use one of conv2_1 \.\.\. conv5_3/,
     cli: trainOk('--protocol', 'manual', '--swap', 'conv2_1,conv6_1'),
-    cliMessage: /^unknown block 'conv6_1' in --swap; use all, none, or names conv2_1 \.\.\. conv5_3$/,
+    cliMessage: /^unknown block 'conv6_1' in --swap; use all, none, or names conv2_1 \.\.\. conv5_3 \(optionally with :r, e\.g\. conv2_1:2\)$/,
   },
   {
     what: 'depth multiplier 0',

@@ -23,6 +23,7 @@ const VALID = {
   ours: { protocol: 'ours', data, batchSize: 8, baselineRunId: 'b', epochs: 1, distill: { temperature: 3 } },
   manual: { protocol: 'manual', data, batchSize: 8, epochs: 1, model: { swapped: ['conv2_1', 'conv5_block3'] } },
   control: { protocol: 'control', data, batchSize: 8, baselineRunId: 'b', epochs: 4 },
+  sensitivity: { protocol: 'sensitivity', data, batchSize: 8, baselineRunId: 'b', sensitivity: { ranks: [1, 2] } },
 } as const;
 
 /** A field from another protocol, and the words its refusal must contain. */
@@ -33,6 +34,10 @@ const FOREIGN: { what: string; input: object; field: string; message: RegExp }[]
   { what: 'a swapped list on ours', input: { ...VALID.ours, model: { swapped: ['conv2_1'] } }, field: 'model.swapped', message: /^model\.swapped does not apply to the ours protocol \(ours swaps all 16 blocks\); remove it$/ },
   { what: 'distill on manual', input: { ...VALID.manual, distill: {} }, field: 'distill', message: /^distill does not apply to the manual protocol/ },
   { what: 'greedy settings on ours', input: { ...VALID.ours, greedy: {} }, field: 'greedy', message: /^greedy does not apply to the ours protocol/ },
+  { what: 'epochs on sensitivity', input: { ...VALID.sensitivity, epochs: 1 }, field: 'epochs', message: /^epochs does not apply to the sensitivity protocol \(a sensitivity run does not train\); remove it$/ },
+  { what: 'a budget on manual', input: { ...VALID.manual, budget: { sensitivityRunId: 's', value: 70 } }, field: 'budget', message: /^budget does not apply to the manual protocol \(a budget applies to the ours protocol/ },
+  { what: 'per-block r on greedy', input: { ...VALID.greedy, model: { blockRanks: { conv2_1: 2 } } }, field: 'model.blockRanks', message: /^model\.blockRanks does not apply to the greedy protocol/ },
+  { what: 'greedy settings on sensitivity', input: { ...VALID.sensitivity, greedy: {} }, field: 'greedy', message: /^greedy does not apply to the sensitivity protocol/ },
   { what: 'a swap spec on control', input: { ...VALID.control, model: { swap: { depthMultiplier: 2 } } }, field: 'model.swap', message: /^model\.swap does not apply to the control protocol \(control swaps no block\)/ },
 ];
 
@@ -44,7 +49,7 @@ describe('RunConfig, one union on protocol', () => {
     expect(Object.keys(c).sort()).toEqual(
       [
         'name', 'protocol', 'model', 'data', 'optimiser', 'batchSize', 'seed', 'backend', 'inferenceBatch',
-        ...{ baseline: ['epochs', 'initFrom'], greedy: ['baselineRunId', 'greedy'], ours: ['baselineRunId', 'epochs', 'distill'], manual: ['epochs'], control: ['baselineRunId', 'epochs'] }[c.protocol],
+        ...{ baseline: ['epochs', 'initFrom'], greedy: ['baselineRunId', 'greedy'], ours: ['baselineRunId', 'epochs', 'distill'], manual: ['epochs'], control: ['baselineRunId', 'epochs'], sensitivity: ['baselineRunId', 'sensitivity'] }[c.protocol],
       ]
         .filter((k) => k in c)
         .sort(),
@@ -57,6 +62,21 @@ describe('RunConfig, one union on protocol', () => {
     expect(runSwapped(RunConfigSchema.parse(VALID.greedy))).toEqual([]);
     expect(runSwapped(RunConfigSchema.parse(VALID.control))).toEqual([]);
     expect(runModel(RunConfigSchema.parse(VALID.ours)).swap.init).toBe('svd');
+  });
+
+  it('parses a sensitivity run (no epochs, settings defaulted by the host) and an ours budget whose plan decides blocks and r', () => {
+    const s = RunConfigSchema.parse({ protocol: 'sensitivity', data, batchSize: 8, baselineRunId: 'b' });
+    expect(s).toMatchObject({ protocol: 'sensitivity', baselineRunId: 'b' });
+    expect(s).not.toHaveProperty('epochs');
+    expect(runSwapped(s), 'it tries blocks one at a time; the run itself swaps none').toEqual([]);
+    const plan = { ranks: { conv3_block1: 2, conv2_block1: 1 }, predictedDrop: 0.01, cost: 1, classicalCost: 2, target: 1.5, baselineAcc: 0.5, evaluatedOn: 'validation' as const };
+    const o = RunConfigSchema.parse({ ...VALID.ours, budget: { sensitivityRunId: 's', value: 70, plan } });
+    expect(runSwapped(o), 'in block order, Keras names').toEqual(['conv2_block1', 'conv3_block1']);
+    expect(runModel(o).blockRanks).toEqual(plan.ranks);
+    const m = RunConfigSchema.parse({ ...VALID.manual, model: { swapped: ['conv2_1'], blockRanks: { conv2_1: 3 } } });
+    expect(runModel(m).blockRanks, 'per-block r keyed by Keras name').toEqual({ conv2_block1: 3 });
+    const stored = upgradeRunConfig({ ...VALID.sensitivity, epochs: 0, greedy: {}, distill: {}, model: { widthDivisor: 16, swapped: [], blockRanks: {} } });
+    expect(RunConfigSchema.parse(stored), 'a sensitivity config stored with every field (epochs: 0) upgrades').toMatchObject({ protocol: 'sensitivity', model: { widthDivisor: 16 } });
   });
 
   it.each(FOREIGN)('refuses $what with a message naming the field', ({ input, field, message }) => {

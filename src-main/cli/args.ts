@@ -48,6 +48,12 @@ const OPTIONS = {
   threads: { type: 'string' },
   provider: { type: 'string' },
   'no-engine': { type: 'boolean' },
+  ranks: { type: 'string' },
+  'val-fraction': { type: 'string' },
+  'select-on': { type: 'string' },
+  budget: { type: 'string' },
+  sensitivity: { type: 'string' },
+  'bn-batches': { type: 'string' },
 } as const;
 
 export type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -114,16 +120,46 @@ export function numFlag(v: string | undefined, name: string, dflt: number | unde
   return n;
 }
 
-/** `all`, `none`, or a comma list of block names (conv2_1, conv2_block1 or block_conv2_1). */
-export function parseSwap(v: string | undefined): string[] {
-  if (v === undefined || v === 'none' || v === '') return [];
-  if (v === 'all') return [...BLOCK_NAMES];
-  const out: string[] = [];
-  for (const s of v.split(',')) {
+/**
+ * `--swap`: `all`, `none`, or a comma list of block names (conv2_1, conv2_block1 or block_conv2_1),
+ * each optionally with its own depth multiplier after a colon (conv2_1:2,conv4_3). Returns the
+ * blocks and the per-block multipliers given.
+ */
+export function parseSwapRanks(v: string | undefined): { blocks: string[]; ranks: Record<string, number> } {
+  if (v === undefined || v === 'none' || v === '') return { blocks: [], ranks: {} };
+  if (v === 'all') return { blocks: [...BLOCK_NAMES], ranks: {} };
+  const ranks: Record<string, number> = {};
+  const seen: string[] = [];
+  const blocks = v.split(',').map((item) => {
+    const [s, r] = item.split(':');
     const n = normaliseBlockName(s);
-    if (!n) throw new CliError(`unknown block '${s.trim()}' in --swap; use all, none, or names conv2_1 ... conv5_3`);
-    if (out.includes(n)) throw new CliError(`block '${s.trim()}' is listed twice in --swap; list each block once`);
-    out.push(n);
-  }
-  return out;
+    if (!n) throw new CliError(`unknown block '${s.trim()}' in --swap; use all, none, or names conv2_1 ... conv5_3 (optionally with :r, e.g. conv2_1:2)`);
+    if (seen.includes(n)) throw new CliError(`block '${s.trim()}' is listed twice in --swap; list each block once`);
+    seen.push(n);
+    if (r !== undefined) {
+      const k = Number(r);
+      if (!Number.isInteger(k) || k < 1 || k > 9) throw new CliError(`depth multiplier '${r}' for ${s.trim()} in --swap must be a whole number 1 to 9, e.g. conv2_1:2`);
+      ranks[n] = k;
+    }
+    return n;
+  });
+  return { blocks, ranks };
+}
+
+/** `1,2,4`: depth multipliers for a sensitivity analysis. */
+export function parseRanks(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').map((s) => {
+    const k = Number(s);
+    if (!Number.isInteger(k) || k < 1 || k > 9) throw new CliError(`--ranks takes whole numbers 1 to 9 separated by commas (e.g. 1,2,4), got '${s.trim()}'`);
+    return k;
+  });
+}
+
+/** `params:70%`, `mib:80%`, `macs:50%`, `params:20000`: a budget's kind, value and unit. */
+export function parseBudget(v: string): { kind: 'params' | 'mib' | 'macs'; value: number; unit: 'absolute' | 'percent' } {
+  const m = /^(params|mib|macs):([0-9.e+]+)(%?)$/.exec(v.trim());
+  const value = m ? Number(m[2]) : NaN;
+  if (!m || !(value > 0)) throw new CliError(`--budget must be KIND:VALUE with KIND params, mib or macs and VALUE a number or percentage of the classical model, e.g. params:70% or mib:0.3; got '${v}'`);
+  return { kind: m[1] as 'params' | 'mib' | 'macs', value, unit: m[3] ? 'percent' : 'absolute' };
 }

@@ -1,7 +1,7 @@
 /** The dwswap commands. Each returns its exit code; errors propagate to main() as one line. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BACKENDS, DEFAULT_GREEDY, DEFAULT_SWAP, DEFAULTS, PROTOCOLS, type HostEvent, type RunConfigInput } from '../contract';
+import { BACKENDS, DEFAULT_GREEDY, DEFAULT_SWAP, DEFAULTS, PROTOCOLS, SELECT_ON, type HostEvent, type RunConfigInput, type SelectOn } from '../contract';
 import { checkDataset, inspectModel } from '../engine';
 import { findDefaultDataset } from '../host/default-dataset';
 import { createHost, type Host } from '../host/host';
@@ -10,9 +10,9 @@ import { PROFILES, reproduceSeed, resultsJson, resultsMarkdown, timeReproduced }
 import { APP_VERSION } from '../host/version';
 import { comparisonMarkdown } from '../store';
 import { writeUserFile } from '../store/safe-write';
-import { choiceFlag, CliError, intFlag, numFlag, parseSwap, positiveFlag, type ParsedCli } from './args';
+import { choiceFlag, CliError, intFlag, numFlag, parseBudget, parseRanks, parseSwapRanks, positiveFlag, type ParsedCli } from './args';
 import { evalLine, evalOnnxCommand, exportLine, exportOnnxCommand, latencyTable, timingFlags } from './deploy';
-import { formatEvent, inspectTable, runsTable, showRun, USAGE } from './format';
+import { formatEvent, inspectTable, runsTable, sensitivityTable, showRun, USAGE } from './format';
 import { terminalJson, terminalSafe } from './sanitise';
 
 export interface CommandContext {
@@ -71,9 +71,11 @@ async function withHost<T>(ctx: CommandContext, fn: (host: Host) => Promise<T>, 
 const inspect: Command = async (ctx) => {
   const v = ctx.args.values;
   if (v.latency) return latency(ctx);
+  const swap = parseSwapRanks(v.swap);
   const result = inspectModel({
     widthDivisor: intFlag(v.width, 'width', 1, 1),
-    swapped: parseSwap(v.swap),
+    swapped: swap.blocks,
+    blockRanks: swap.ranks,
     swap: { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', 1, 1), bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] },
   });
   ctx.out(v.json ? terminalJson(result) : inspectTable(result));
@@ -116,22 +118,26 @@ function trainConfig(ctx: CommandContext): RunConfigInput {
   const lr = positiveFlag(v.lr, 'lr', '0.001');
   const init = choiceFlag(v.init, 'init', ['svd', 'random'] as const, protocol === 'greedy' ? 'random' : 'svd');
   const given = <T>(flag: string | boolean | undefined, value: () => T): T | undefined => (flag === undefined ? undefined : value());
+  const swapRanks = given(v.swap, () => parseSwapRanks(v.swap));
+  if (v.budget && !v.sensitivity) throw new CliError('--budget needs --sensitivity RUN_ID (a finished dwswap sensitivity run from the same baseline)');
   const swap = { depthMultiplier: intFlag(v['depth-multiplier'], 'depth-multiplier', DEFAULT_SWAP.depthMultiplier, 1), init, bnBetween: !!v['bn-between'], reluBetween: !!v['relu-between'] };
   const model = {
     // Left out when not given: a run from a baseline or a model folder takes its width and momentum from it.
     widthDivisor: given(v.width, () => intFlag(v.width, 'width', DEFAULTS.widthDivisor, 1)),
     bnMomentum: given(v['bn-momentum'], () => numFlag(v['bn-momentum'], 'bn-momentum', 0.99)),
     zeroInitResidual: !!v['zero-init-residual'],
-    swapped: given(v.swap, () => parseSwap(v.swap)),
+    swapped: swapRanks?.blocks,
+    blockRanks: swapRanks && Object.keys(swapRanks.ranks).length ? swapRanks.ranks : undefined,
     swap: protocol === 'baseline' || protocol === 'control' ? undefined : swap,
   };
   const epochs = intFlag(v.epochs, 'epochs', 1, v['init-from'] ? 0 : 1);
-  const greedyFlags = [v.threshold, v['threshold-mode'], v['fine-tune-epochs']].some((f) => f !== undefined);
+  const greedyFlags = [v.threshold, v['threshold-mode'], v['fine-tune-epochs'], v['select-on']].some((f) => f !== undefined);
   const greedy = {
     threshold: numFlag(v.threshold, 'threshold', DEFAULT_GREEDY.threshold),
     thresholdMode: choiceFlag(v['threshold-mode'], 'threshold-mode', ['absolute', 'relative'] as const, DEFAULT_GREEDY.thresholdMode),
     fineTuneEpochs: intFlag(v['fine-tune-epochs'], 'fine-tune-epochs', DEFAULT_GREEDY.fineTuneEpochs),
     secondPass: DEFAULT_GREEDY.secondPass,
+    selectOn: selectOnFlag(v['select-on']),
   };
   const input = {
     name: v.name ?? '',
@@ -139,16 +145,32 @@ function trainConfig(ctx: CommandContext): RunConfigInput {
     data: { path: datasetPath(ctx), trainPerClass: intFlag(v['train-per-class'], 'train-per-class', 0), testPerClass: intFlag(v['test-per-class'], 'test-per-class', 0), augment: !v['no-augment'] },
     model: protocol === 'manual' ? { ...model, swapped: model.swapped ?? [] } : model,
     optimiser: lr === undefined ? { preset: preset as 'study' | 'fast' } : { preset: 'custom' as const, name: preset === 'study' ? ('rmsprop' as const) : ('adam' as const), centered: preset === 'study', learningRate: lr },
-    epochs: protocol === 'greedy' ? given(v.epochs, () => epochs) : epochs,
+    // Greedy fine-tunes per step and a sensitivity run does not train: epochs only when given (then refused).
+    epochs: protocol === 'greedy' || protocol === 'sensitivity' ? given(v.epochs, () => epochs) : epochs,
     initFrom: given(v['init-from'], () => path.resolve(v['init-from']!)),
     batchSize: intFlag(v.batch, 'batch', DEFAULTS.batchSize, 1),
     seed: intFlag(v.seed, 'seed', DEFAULTS.seed),
     backend: choiceFlag(v.backend, 'backend', ['auto', ...BACKENDS] as const, 'auto'),
     baselineRunId: v.baseline,
     greedy: protocol === 'greedy' || greedyFlags ? greedy : undefined,
+    ...validationFlag(v['val-fraction']),
+    ...(v.budget ? { budget: { ...parseBudget(v.budget), sensitivityRunId: v.sensitivity! } } : {}),
   };
   // Unset keys are left out, so only what the user gave (or the protocol needs) reaches the schema.
   return JSON.parse(JSON.stringify(input)) as RunConfigInput;
+}
+
+/** `--select-on validation|test`: test is the study's protocol (it lets the test set choose). */
+function selectOnFlag(v: string | undefined): SelectOn {
+  return choiceFlag(v === 'study' ? 'test' : v, 'select-on', SELECT_ON, 'validation');
+}
+
+/** `--val-fraction 0.1` (0 = no split); absent: the host's default (10%, or the baseline's split). */
+function validationFlag(v: string | undefined): { validation?: { fraction: number } } {
+  const f = numFlag(v, 'val-fraction', undefined);
+  if (f === undefined) return {};
+  if (f < 0 || f > 0.5) throw new CliError(`--val-fraction must be 0 (no split) to 0.5, e.g. 0.1; got '${v}'`);
+  return { validation: { fraction: f } };
 }
 
 async function finish(ctx: CommandContext, host: Host, id: string): Promise<number> {
@@ -270,6 +292,35 @@ const reproduce: Command = (ctx) => {
   }, decorate);
 };
 
+/** `dwswap sensitivity --baseline RUN [--ranks 1,2,4]`: the per-block table as a run; same data as the baseline. */
+const sensitivity: Command = (ctx) =>
+  withHost(ctx, async (host) => {
+    const v = ctx.args.values;
+    if (!v.baseline) throw new CliError('usage: dwswap sensitivity --baseline RUN_ID [--ranks 1,2,4] [--select-on validation|test] [--json]');
+    const base = await host.getRun(v.baseline);
+    const ranks = parseRanks(v.ranks);
+    const { id } = await host.startRun({
+      name: v.name ?? `sensitivity of ${base.name}`,
+      protocol: 'sensitivity',
+      baselineRunId: base.id,
+      data: v.data ? { ...base.config.data, path: datasetPath(ctx) } : base.config.data,
+      batchSize: intFlag(v.batch, 'batch', base.config.batchSize, 1),
+      seed: intFlag(v.seed, 'seed', base.config.seed),
+      backend: choiceFlag(v.backend, 'backend', ['auto', ...BACKENDS] as const, 'auto'),
+      sensitivity: { ...(ranks ? { ranks } : {}), evaluateOn: selectOnFlag(v['select-on']), ...(v['bn-batches'] ? { bnRecalibrationBatches: intFlag(v['bn-batches'], 'bn-batches', 10) } : {}) },
+    });
+    ctx.err(`sensitivity run ${id} started (store ${storeDir(ctx)})\n`);
+    await host.idle();
+    const run = await host.getRun(id);
+    const table = run.final?.sensitivity;
+    if (run.status !== 'done' || !table) {
+      ctx.err(`run ${id} ended ${run.status}${run.statusReason ? `: ${run.statusReason}` : ''}\n`);
+      return run.status === 'cancelled' ? 130 : 1;
+    }
+    ctx.out(v.json ? JSON.stringify({ runId: id, baselineRunId: base.id, ...table }, null, 2) : sensitivityTable(table));
+    return 0;
+  });
+
 const help: Command = async (ctx) => {
   ctx.out(USAGE);
   return 0;
@@ -289,5 +340,6 @@ export const COMMANDS: Record<string, Command> = {
   'export-onnx': exportOnnx,
   'eval-onnx': evalOnnx,
   reproduce,
+  sensitivity,
   help,
 };

@@ -1,5 +1,5 @@
 /** Plain-text rendering for the CLI: tables, progress lines. */
-import { swapCount, type HostEvent, type InspectResult, type RunRecord, type RunSummary } from '../contract';
+import { SELECT_ON_LABEL, swapCount, type HostEvent, type InspectResult, type RunRecord, type RunSummary, type SensitivityResult } from '../contract';
 
 export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (headless)
 
@@ -19,7 +19,14 @@ export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (h
   dwswap export-onnx RUN_ID FILE.onnx            dwswap eval-onnx FILE.onnx [--data PATH] [--test-per-class N]
   dwswap inspect --latency [--width N] [--refresh] [--json]   (per-block dense vs DW+1x1 in ONNX Runtime)
   dwswap reproduce seed [--profile cpu|quick|full|smoke] [--data PATH] [--out DIR] [--backend NAME] [--seed N]
+  dwswap sensitivity --baseline RUN_ID [--ranks 1,2,4] [--select-on validation|test] [--bn-batches N] [--json]
 
+  --swap conv2_1:2,conv4_3:1   a depth multiplier per block (r <= min(9, N)); --depth-multiplier R for the rest
+  --val-fraction X   validation split carved from the training images (default 0.1; a run from a
+                     baseline uses the baseline's); greedy keeps swaps by accuracy on it
+  --select-on test   the study's exact protocol: greedy chooses by TEST accuracy (leaks the test set)
+  --budget KIND:V    with --protocol ours --sensitivity RUN_ID: params|mib|macs, absolute or % of the
+                     classical (e.g. params:70%); blocks and r chosen to minimise the predicted loss
   --store DIR   where runs are kept (default ./data, or $DWSWAP_HOME)
   $DWSWAP_MEMORY_MB  memory a run may plan for; a run needing more is refused (default: this machine's RAM)
   LIST          block names separated by commas: conv2_1,conv3_2 (or conv2_block1, block_conv2_1)
@@ -44,10 +51,12 @@ export function inspectTable(r: InspectResult): string {
 }
 
 export function runsTable(runs: RunSummary[]): string {
-  const head = `${pad('id', 18)} ${pad('protocol', 9)} ${pad('status', 11)} ${lpad('width', 5)} ${lpad('swaps', 5)} ${lpad('test acc', 8)} ${lpad('params', 10)} ${lpad('MiB', 7)}  name`;
+  const head = `${pad('id', 18)} ${pad('protocol', 11)} ${pad('status', 11)} ${lpad('width', 5)} ${lpad('swaps', 5)} ${lpad('val acc', 8)} ${lpad('test acc', 8)} ${lpad('params', 10)} ${lpad('MiB', 7)}  name`;
   const rows = runs.map((r) => {
     const f = r.final;
-    return `${pad(r.id, 18)} ${pad(r.protocol, 9)} ${pad(r.status, 11)} ${lpad(`1/${r.widthDivisor}`, 5)} ${lpad(f ? String(f.blocksSwapped) : '-', 5)} ${lpad(f ? f.testAcc.toFixed(4) : '-', 8)} ${lpad(f ? num(f.params) : '-', 10)} ${lpad(f ? f.weightsMiB.toFixed(2) : '-', 7)}  ${r.name}${originNote(r)}`;
+    // val acc: '-' for runs without a validation split (stored before splits, or fraction 0)
+    const val = f?.valAcc === null || f?.valAcc === undefined ? '-' : f.valAcc.toFixed(4);
+    return `${pad(r.id, 18)} ${pad(r.protocol, 11)} ${pad(r.status, 11)} ${lpad(`1/${r.widthDivisor}`, 5)} ${lpad(f ? String(f.blocksSwapped) : '-', 5)} ${lpad(val, 8)} ${lpad(f ? f.testAcc.toFixed(4) : '-', 8)} ${lpad(f ? num(f.params) : '-', 10)} ${lpad(f ? f.weightsMiB.toFixed(2) : '-', 7)}  ${r.name}${originNote(r)}`;
   });
   return [head, ...rows].join('\n');
 }
@@ -76,6 +85,18 @@ export function showRun(r: RunRecord): string {
     for (const n of o.checks.notes) lines.push(`          - ${n}`);
   }
   return lines.join('\n');
+}
+
+/** The sensitivity table, one line per (block, r). */
+export function sensitivityTable(t: SensitivityResult): string {
+  const head = `${pad('block', 9)} ${lpad('r', 2)} ${lpad('acc', 7)} ${lpad('drop', 8)} ${lpad('kernel err', 10)} ${lpad('params saved', 12)} ${lpad('MiB saved', 9)} ${lpad('MACs saved', 12)}`;
+  const rows = t.rows.map(
+    (r) =>
+      `${pad(r.label, 9)} ${lpad(String(r.r), 2)} ${lpad(r.acc.toFixed(4), 7)} ${lpad(r.drop.toFixed(4), 8)} ${lpad(r.kernelError.toFixed(4), 10)} ${lpad(num(r.paramsSaved), 12)} ${lpad(r.mibSaved.toFixed(4), 9)} ${lpad(num(r.costSaved), 12)}`,
+  );
+  const foot = `baseline accuracy ${t.baselineAcc.toFixed(4)} on ${t.images} images of the ${SELECT_ON_LABEL[t.evaluatedOn]}; SVD init + BatchNorm re-estimation, no training; ${t.seconds.toFixed(1)} s`;
+  const skipped = t.skipped.length ? [`left out: ${t.skipped.map((s) => `${s.block} r=${s.r} (${s.reason})`).join(', ')}`] : [];
+  return [head, ...rows, '', foot, ...skipped].join('\n');
 }
 
 function eta(s: number): string {

@@ -37,6 +37,83 @@ export const SwapSpecSchema = z.object({
 });
 export type SwapSpec = z.infer<typeof SwapSpecSchema>;
 
+// ---------------------------------------------------------------------------------------------
+// Choosing swaps without the test set (issue 12): validation split, per-block ranks, sensitivity,
+// budgets.
+// ---------------------------------------------------------------------------------------------
+
+const rank = z.number().int('depth multiplier must be a whole number, e.g. 1').min(1, 'depth multiplier must be at least 1').max(64, 'depth multiplier must be at most 64 (1 to 9 suits a 3x3 kernel)');
+
+/** Depth multiplier r per block (Keras names), e.g. { conv2_block1: 2 }. */
+export const BlockRanksSchema = z
+  .record(z.string(), rank)
+  .superRefine((rec, ctx) => {
+    for (const k of Object.keys(rec)) if (!normaliseBlockName(k)) ctx.addIssue({ code: 'custom', path: [k], message: `unknown block '${k}'; use conv2_1 ... conv5_3` });
+  })
+  .transform((rec) => Object.fromEntries(Object.entries(rec).map(([k, r]) => [normaliseBlockName(k)!, r])) as Record<string, number>);
+
+/** The depth multiplier block `block` is (or would be) swapped at. */
+export function rankOf(model: { swap: { depthMultiplier: number }; blockRanks?: Record<string, number> }, block: string): number {
+  return model.blockRanks?.[block] ?? model.swap.depthMultiplier;
+}
+
+/**
+ * A validation split carved from the training images: per class, a seeded random `fraction` of the
+ * images (at least one when the class has two or more) is held out of training. Choices (greedy's
+ * threshold, sensitivity, budgets) are made on it; the test set is only reported.
+ */
+export const ValidationSplitSchema = z.object({
+  fraction: z.number().min(0, 'validation fraction must be 0 (none) to 0.5').max(0.5, 'validation fraction must be at most 0.5, e.g. 0.1'),
+  seed: z.number().int().min(0).default(0),
+  /** Set by the host when the split is not held out from the baseline this run starts from. */
+  note: z.string().max(300).optional(),
+});
+export type ValidationSplit = z.infer<typeof ValidationSplitSchema>;
+export const DEFAULT_VALIDATION: ValidationSplit = { fraction: 0.1, seed: 0 };
+
+/** Where a choice is made: the validation split, or the test set as the study did (leaks the test set). */
+export const SELECT_ON = ['validation', 'test'] as const;
+export type SelectOn = (typeof SELECT_ON)[number];
+export const SELECT_ON_LABEL: Record<SelectOn, string> = { validation: 'validation split', test: 'test set (study protocol)' };
+
+/** Sensitivity analysis: every block alone at each r, SVD init + BN re-estimation, no training. */
+export const SensitivityConfigSchema = z.object({
+  ranks: z.array(rank).min(1, 'give at least one depth multiplier, e.g. 1,2,4').max(9).default([1, 2, 4]),
+  /** Training batches for the BatchNorm re-estimation of each candidate. */
+  bnRecalibrationBatches: z.number().int().min(0).default(10),
+  /** Evaluate on the validation split (default) or, labelled, on the test set. */
+  evaluateOn: z.enum(SELECT_ON).default('validation'),
+});
+export type SensitivityConfig = z.infer<typeof SensitivityConfigSchema>;
+
+export const BUDGET_KINDS = ['params', 'mib', 'macs'] as const;
+export type BudgetKind = (typeof BUDGET_KINDS)[number];
+export const BUDGET_UNIT: Record<BudgetKind, string> = { params: 'parameters', mib: 'MiB', macs: 'MACs' };
+
+/** The knapsack's answer, filled in by the host before the run starts (a run is data). */
+export const BudgetPlanSchema = z.object({
+  ranks: z.record(z.string(), z.number().int().min(1)),
+  /** Sum of the chosen blocks' sensitivity drops (accuracy points, 0..1). */
+  predictedDrop: z.number(),
+  /** The model's cost (params, MiB or MACs) with the chosen swaps, and the classical model's. */
+  cost: z.number(),
+  classicalCost: z.number(),
+  target: z.number(),
+  baselineAcc: z.number(),
+  evaluatedOn: z.enum(SELECT_ON),
+});
+export type BudgetPlan = z.infer<typeof BudgetPlanSchema>;
+
+/** A target on parameters, MiB or MACs (absolute, or % of the classical model): ours on the chosen blocks. */
+export const BudgetConfigSchema = z.object({
+  sensitivityRunId: z.string().min(1, 'choose a finished sensitivity run'),
+  kind: z.enum(BUDGET_KINDS).default('params'),
+  value: z.number().positive('the budget must be greater than 0'),
+  unit: z.enum(['absolute', 'percent']).default('percent'),
+  plan: BudgetPlanSchema.optional(),
+});
+export type BudgetConfig = z.infer<typeof BudgetConfigSchema>;
+
 /** The network's structure apart from which blocks are swapped. */
 const architecture = {
   /** Channels are divided by this (1 = the full 26.2M-parameter model, 8 = 1/8 width for tests). */
@@ -60,6 +137,8 @@ export const ModelConfigSchema = z.object({
   ...architecture,
   swapped: blockList.default([]),
   swap: SwapSpecSchema.prefault({}),
+  /** Per-block depth multiplier r of swapped blocks, overriding swap.depthMultiplier (issue 12). */
+  blockRanks: BlockRanksSchema.default({}),
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
@@ -109,6 +188,11 @@ export const GreedySettingsSchema = z.object({
   /** Fine-tuning epochs after each swap the search tries. */
   fineTuneEpochs: z.number().int().min(0).default(DEFAULT_GREEDY.fineTuneEpochs),
   secondPass: z.boolean().default(DEFAULT_GREEDY.secondPass),
+  /**
+   * Keep a swap by validation accuracy, or by test accuracy as the study did (labelled). The
+   * host fills in 'validation' for a new run; absent on runs stored before it (they chose on test).
+   */
+  selectOn: z.enum(SELECT_ON).optional(),
 });
 export type GreedySettings = z.infer<typeof GreedySettingsSchema>;
 
@@ -125,14 +209,18 @@ export type DistillSettings = z.infer<typeof DistillSettingsSchema>;
 
 /** Why a field does not belong to a protocol, for the message that refuses it. */
 function foreignHint(protocol: ProtocolKind, key: string): string {
-  if (key === 'epochs') return 'the greedy search fine-tunes each step for greedy.fineTuneEpochs';
+  if (key === 'epochs') return protocol === 'sensitivity' ? 'a sensitivity run does not train' : 'the greedy search fine-tunes each step for greedy.fineTuneEpochs';
   if (key === 'initFrom') return 'only a baseline starts from a model folder';
   if (key === 'baselineRunId') return 'a baseline starts from random weights or from initFrom';
   if (key === 'greedy') return 'greedy settings belong to the greedy protocol';
   if (key === 'distill') return 'distillation belongs to the ours protocol';
+  if (key === 'budget') return 'a budget applies to the ours protocol (SVD + BN + distillation on the chosen blocks)';
+  if (key === 'sensitivity') return 'sensitivity settings belong to the sensitivity protocol';
+  if (key === 'model.blockRanks') return `${protocol} has no per-block depth multipliers`;
   if (key === 'model.swapped') {
     if (protocol === 'ours') return 'ours swaps all 16 blocks';
     if (protocol === 'greedy') return 'the greedy search decides which blocks to swap';
+    if (protocol === 'sensitivity') return 'a sensitivity run tries every block alone';
     return `${protocol} swaps no block`;
   }
   if (key === 'model.swap') return `${protocol} swaps no block`;
@@ -160,6 +248,8 @@ const common = {
   backend: z.enum(['auto', ...BACKENDS]).default('auto'),
   /** Inference timing: batch size used over the test set. */
   inferenceBatch: z.number().int().min(1).default(DEFAULTS.inferenceBatch),
+  /** Absent on runs stored before issue 12 (shown as "none (study protocol)"); the host fills it. */
+  validation: ValidationSplitSchema.optional(),
 };
 const epochs = z.number().int().min(1, 'epochs must be at least 1').max(10000);
 const requiredBaseline = (p: ProtocolKind) =>
@@ -192,11 +282,15 @@ export const OursConfigSchema = strictFor('ours', '', {
     ...architecture,
     /** Ours initialises every swap from the SVD of the trained kernel. */
     swap: SwapSpecSchema.extend({ init: z.literal('svd', { error: 'ours initialises by SVD; set model.swap.init to svd' }).default('svd') }).prefault({}),
+    /** Per-block depth multipliers (a budget's plan, when there is one, decides them instead). */
+    blockRanks: BlockRanksSchema.optional(),
   }).prefault({}),
   baselineRunId: requiredBaseline('ours'),
   /** Distillation epochs. */
   epochs,
   distill: DistillSettingsSchema.prefault({}),
+  /** Swap only the blocks a budget's knapsack chooses, each at its own r (issue 12). */
+  budget: BudgetConfigSchema.optional(),
 });
 
 export const ManualConfigSchema = strictFor('manual', '', {
@@ -207,6 +301,8 @@ export const ManualConfigSchema = strictFor('manual', '', {
     /** The blocks to swap (Keras names). */
     swapped: blockList.refine((a) => a.length > 0, { message: 'pick at least one block to swap (click blocks below or in Architecture)' }),
     swap: SwapSpecSchema.prefault({}),
+    /** Per-block depth multiplier r of swapped blocks, overriding swap.depthMultiplier (absent: none). */
+    blockRanks: BlockRanksSchema.optional(),
   }),
   /** Fine-tune from this baseline run; without one the swapped model trains from scratch. */
   baselineRunId: z.string().min(1).optional(),
@@ -223,9 +319,19 @@ export const ControlConfigSchema = strictFor('control', '', {
   epochs,
 });
 
+/** Every block alone at each depth multiplier, SVD init + BN re-estimation, no training (issue 12). */
+export const SensitivityRunConfigSchema = strictFor('sensitivity', '', {
+  ...common,
+  protocol: z.literal('sensitivity'),
+  model: strictFor('sensitivity', 'model.', { ...architecture, swap: SwapSpecSchema.prefault({}) }).prefault({}),
+  baselineRunId: requiredBaseline('sensitivity'),
+  /** The host fills the defaults for a new run. */
+  sensitivity: SensitivityConfigSchema.optional(),
+});
+
 export const RunConfigSchema = z.discriminatedUnion(
   'protocol',
-  [BaselineConfigSchema, GreedyConfigSchema, OursConfigSchema, ManualConfigSchema, ControlConfigSchema],
+  [BaselineConfigSchema, GreedyConfigSchema, OursConfigSchema, ManualConfigSchema, ControlConfigSchema, SensitivityRunConfigSchema],
   { error: (iss) => (iss.code === 'invalid_union' ? `unknown protocol; expected one of ${PROTOCOLS.map((p) => `"${p}"`).join('|')}` : undefined) },
 );
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
@@ -235,14 +341,21 @@ export type RunConfigInputOf<P extends ProtocolKind> = Extract<RunConfigInput, {
 
 /** The blocks a run starts with swapped (all 16 for ours, the selection for manual, none otherwise). */
 export function runSwapped(c: RunConfig): string[] {
+  if (c.protocol === 'ours' && c.budget?.plan) return startingSwapped('manual', Object.keys(c.budget.plan.ranks));
   return startingSwapped(c.protocol, c.protocol === 'manual' ? c.model.swapped : []);
+}
+
+/** The per-block depth multipliers a run starts with: a budget's plan (ours), else the model's own. */
+export function runBlockRanks(c: RunConfig): Record<string, number> {
+  if (c.protocol === 'ours' && c.budget?.plan) return { ...c.budget.plan.ranks };
+  return 'blockRanks' in c.model ? { ...(c.model.blockRanks ?? {}) } : {};
 }
 
 /** The engine's model for a run's starting network: its architecture, swapped blocks and swap spec. */
 export function runModel(c: RunConfig): ModelConfig {
   const swap: SwapSpec = 'swap' in c.model ? { ...c.model.swap } : { ...DEFAULT_SWAP };
   const { widthDivisor, head, classes, zeroInitResidual, bnMomentum, inputSize } = c.model;
-  return { widthDivisor, head: [...head], classes, zeroInitResidual, bnMomentum, inputSize, swapped: runSwapped(c), swap };
+  return { widthDivisor, head: [...head], classes, zeroInitResidual, bnMomentum, inputSize, swapped: runSwapped(c), swap, blockRanks: runBlockRanks(c) };
 }
 
 export type ModelConfigInput = z.input<typeof ModelConfigSchema>;

@@ -4,7 +4,7 @@
  */
 import { BLOCK_NAMES } from './blocks';
 
-export const PROTOCOLS = ['baseline', 'greedy', 'ours', 'manual', 'control'] as const;
+export const PROTOCOLS = ['baseline', 'greedy', 'ours', 'manual', 'control', 'sensitivity'] as const;
 export type ProtocolKind = (typeof PROTOCOLS)[number];
 
 export interface ProtocolRule {
@@ -20,6 +20,8 @@ export const PROTOCOL_RULES: Record<ProtocolKind, ProtocolRule> = {
   ours: { baseline: 'required', swaps: 'all' },
   manual: { baseline: 'optional', swaps: 'selection' },
   control: { baseline: 'required', swaps: 'none' },
+  /** Tries every block alone (one at a time, never kept): the run itself swaps none. */
+  sensitivity: { baseline: 'required', swaps: 'none' },
 };
 
 /** The blocks a run starts with swapped: the selection (manual), all 16 (ours), none otherwise. */

@@ -15,11 +15,12 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const OWN: Record<string, { top: string[]; model: string[] }> = {
   baseline: { top: ['epochs', 'initFrom'], model: [] },
   greedy: { top: ['baselineRunId', 'greedy'], model: ['swap'] },
-  ours: { top: ['baselineRunId', 'epochs', 'distill'], model: ['swap'] },
-  manual: { top: ['baselineRunId', 'epochs'], model: ['swapped', 'swap'] },
+  ours: { top: ['baselineRunId', 'epochs', 'distill', 'budget'], model: ['swap', 'blockRanks'] },
+  manual: { top: ['baselineRunId', 'epochs'], model: ['swapped', 'swap', 'blockRanks'] },
   control: { top: ['baselineRunId', 'epochs'], model: [] },
+  sensitivity: { top: ['baselineRunId', 'sensitivity'], model: ['swap'] },
 };
-const COMMON_TOP = ['name', 'protocol', 'model', 'data', 'optimiser', 'batchSize', 'seed', 'backend', 'inferenceBatch'];
+const COMMON_TOP = ['name', 'protocol', 'model', 'data', 'optimiser', 'batchSize', 'seed', 'backend', 'inferenceBatch', 'validation'];
 const COMMON_MODEL = ['widthDivisor', 'head', 'classes', 'zeroInitResidual', 'bnMomentum', 'inputSize'];
 
 function pick(o: Json, keys: readonly string[]): Json {

@@ -2,7 +2,7 @@
  * Zod-free wire types: results, host events, the HostApi every transport speaks, and the envelopes.
  * Only type imports, so the sandboxed preload can import this without bundling zod.
  */
-import type { BackendName, ModelConfig, ModelConfigInput, RunConfig, RunConfigInput } from './config';
+import type { BackendName, ModelConfig, ModelConfigInput, RunConfig, RunConfigInput, SelectOn } from './config';
 import type { BlockLatencyReport, InferenceTiming, InferenceTimingInput, OnnxEvalResult, OnnxExportResult } from './deploy';
 import type { ProtocolKind } from './protocols';
 
@@ -47,6 +47,8 @@ export interface EpochMetrics {
   trainAcc: number | null;
   testAcc: number | null;
   testLoss: number | null;
+  /** Validation accuracy where measured (the svd+bn phase of ours); absent elsewhere. */
+  valAcc?: number | null;
   seconds: number;
   samplesPerSec: number;
 }
@@ -56,7 +58,47 @@ export interface GreedyRecord {
   label: string;
   pass: 1 | 2;
   testAcc: number;
+  /** Validation accuracy the decision was made on (absent on runs before issue 12, or when chosen on test). */
+  valAcc?: number | null;
   kept: boolean;
+}
+
+/** One candidate of a sensitivity analysis: `block` swapped alone at depth multiplier `r`. */
+export interface SensitivityRow {
+  block: string;
+  label: string;
+  r: number;
+  /** Accuracy on the evaluation set after SVD init + BN re-estimation, and its drop from the baseline's. */
+  acc: number;
+  drop: number;
+  /** ||W - W_r||_F / ||W||_F of the 3x3 kernel's factorisation. */
+  kernelError: number;
+  paramsSaved: number;
+  mibSaved: number;
+  /** Cost saved by this swap in `SensitivityResult.costUnit` (MACs until an ONNX Runtime latency table exists). */
+  costSaved: number;
+}
+
+export interface SensitivityResult {
+  baselineAcc: number;
+  evaluatedOn: SelectOn;
+  images: number;
+  ranks: number[];
+  /** Multipliers left out because r > min(9, N) for that block (the factorisation is exact before). */
+  skipped: { block: string; r: number; reason: string }[];
+  costUnit: 'MACs';
+  classical: { params: number; mib: number; cost: number };
+  rows: SensitivityRow[];
+  seconds: number;
+}
+
+/** A budget run's prediction next to its outcome (accuracy points on the selection set). */
+export interface BudgetOutcome {
+  predictedDrop: number;
+  /** Drop right after SVD init + BN re-estimation (what the sensitivity table predicts). */
+  zeroShotDrop: number | null;
+  /** Drop after distillation. */
+  finalDrop: number | null;
 }
 
 export interface FinalMetrics {
@@ -73,6 +115,14 @@ export interface FinalMetrics {
   epochsTrained: number;
   /** Inference timing under the protocol (ONNX Runtime and engine); absent until measured. */
   timing?: InferenceTiming;
+  /** Accuracy on the run's validation split (absent on older runs and without a split). */
+  valAcc?: number | null;
+  /** Images in the validation split (0 = none). */
+  valImages?: number;
+  /** MACs of one forward pass, computed per layer at its real shape. */
+  macs?: number;
+  sensitivity?: SensitivityResult;
+  budget?: BudgetOutcome;
 }
 
 export interface RunRecord {
@@ -127,6 +177,10 @@ export interface CompareRow {
   blocksSwapped: number;
   /** ONNX Runtime / engine timing under the protocol, when measured (timeInference). */
   timing?: InferenceTiming | null;
+  /** Validation accuracy (null: the run has no split, or predates it). */
+  valAcc?: number | null;
+  /** Multiply-adds of one image, millions (analytical, per layer at its real shape). */
+  macsM?: number | null;
   /** Differences against the reference run, in percent (negative = smaller/lower). */
   diff: {
     trainAcc: number | null;

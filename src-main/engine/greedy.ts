@@ -1,17 +1,19 @@
 /**
  * The study's greedy protocol: from a trained baseline, swap one block at a time top to bottom
  * (conv2_1 ... conv5_3), fine-tune (the study: RMSprop centered, lr 1e-5, cross-entropy), and keep
- * the swap only if test accuracy stays at or above the threshold; otherwise restore the model as it
- * was before that swap. A second pass then tries, bottom to top, the blocks still classical.
+ * the swap only if accuracy stays at or above the threshold; otherwise restore the model as it
+ * was before that swap. Accuracy is measured on the validation split by default; the study's exact
+ * rule (test accuracy, which lets the test set choose the model) is `greedy.selectOn: 'test'`. A second pass then tries, bottom to top, the blocks still classical.
  * Checkpoints after every decision, so a resumed run redoes at most the block it was on.
  */
-import { BLOCKS, type GreedyRecord, type RunConfigOf } from '../contract';
+import { BLOCKS, SELECT_ON_LABEL, type GreedyRecord, type RunConfigOf, type SelectOn } from '../contract';
 import { yieldToLoop } from './data/types';
 import { evaluate } from './metrics';
 import { measureFinal } from './measure';
 import { deserialiseNet, serialiseNet } from './modelio';
 import { createOptimiser } from './optim';
 import type { CheckpointState, ProtocolResult, RunContext } from './run-context';
+import { selectionData } from './select/data';
 import { swapBlocks, type Net } from './swap';
 import { train } from './train';
 
@@ -58,6 +60,19 @@ async function fineTune(ctx: GreedyContext, net: Net, step: Step, done: number, 
   return { ok: !result.cancelled, seconds };
 }
 
+/** Accuracy on the selection set, and on the test set only to report it (the same number when choosing on test). */
+async function accuracies(ctx: GreedyContext, net: Net, evalBatch: number): Promise<{ select: number; test: number; val: number | null }> {
+  const on = selectOnOf(ctx);
+  const select = (await evaluate(net.model, selectionData(ctx, on), evalBatch)).acc;
+  const test = on === 'test' ? select : (await evaluate(net.model, ctx.data.test, evalBatch)).acc;
+  return { select, test, val: on === 'validation' ? select : null };
+}
+
+/** A run stored before selectOn existed (resumed now) chose on test, as the study did. */
+function selectOnOf(ctx: GreedyContext): SelectOn {
+  return ctx.config.greedy.selectOn ?? 'test';
+}
+
 function passes(acc: number, baselineAcc: number, ctx: GreedyContext): boolean {
   const g = ctx.config.greedy;
   return acc >= (g.thresholdMode === 'relative' ? g.threshold * baselineAcc : g.threshold);
@@ -72,9 +87,10 @@ export async function runGreedy(ctx: GreedyContext): Promise<ProtocolResult> {
   const g = state.greedy!;
   let net = ctx.checkpoint ? await deserialiseNet(ctx.checkpoint.files) : await ctx.loadBaseline();
   const baseline = ctx.checkpoint ? await ctx.loadBaseline() : null;
-  const baselineAcc = (await evaluate((baseline ?? net).model, ctx.data.test, evalBatch)).acc;
+  const on = selectOnOf(ctx);
+  const baselineAcc = (await evaluate((baseline ?? net).model, selectionData(ctx, on), evalBatch)).acc;
   baseline?.model.dispose();
-  ctx.emit({ type: 'log', level: 'info', message: `baseline test accuracy ${baselineAcc.toFixed(4)}` });
+  ctx.emit({ type: 'log', level: 'info', message: `baseline accuracy ${baselineAcc.toFixed(4)} on the ${SELECT_ON_LABEL[on]}; swaps are kept by accuracy on it` });
   let schedule = greedySchedule(g.records, cfg.greedy.secondPass);
   const total = () => Math.max(schedule.length, BLOCKS.length);
   for (let i = g.index; i < greedySchedule(g.records, cfg.greedy.secondPass).length; i++) {
@@ -86,8 +102,8 @@ export async function runGreedy(ctx: GreedyContext): Promise<ProtocolResult> {
       candidate.model.dispose();
       return { cancelled: true, net: null, final: null, greedy: g.records };
     }
-    const acc = (await evaluate(candidate.model, ctx.data.test, evalBatch)).acc;
-    const record: GreedyRecord = { block: step.block, label: step.label, pass: step.pass, testAcc: acc, kept: passes(acc, baselineAcc, ctx) };
+    const acc = await accuracies(ctx, candidate, evalBatch);
+    const record: GreedyRecord = { block: step.block, label: step.label, pass: step.pass, testAcc: acc.test, ...(acc.val === null ? {} : { valAcc: acc.val }), kept: passes(acc.select, baselineAcc, ctx) };
     g.records.push(record);
     ctx.emit({ type: 'greedy', record });
     if (record.kept) {

@@ -6,7 +6,7 @@
 export { selectBackend } from './backend';
 export { checkDataset, DataError, IMAGE_BYTES, loadCifar10, toTensors, type TensorData } from './data';
 export { checkModelDir, loadNetFromDir, serialiseNet, type Files } from './modelio';
-export { inspectModel } from './params';
+export { inspectModel, maxRank } from './params';
 export { runProtocol, type CheckpointState, type EngineEvent, type RunJob } from './protocols';
 export { scaled } from './resnet';
 export { FileRefusedError, formatBytes, readRegularFile, readRegularFileSync } from './safe-read';
@@ -18,3 +18,5 @@ export { exportOnnx, ExportError } from './onnx/export';
 export { measureBlockLatency } from './onnx/latency';
 export { OPSET } from './onnx/proto';
 export { ortVersion } from './onnx/runtime';
+export { stratifiedSplit, subset } from './data/split';
+export { BudgetError, planBudget } from './select/budget';

@@ -159,7 +159,9 @@ export function inferConfig(model: tf.LayersModel): ModelConfig {
   if (problems.length) throw new ModelFileError(notResNetMessage(problems));
   const stem = model.getLayer('conv1_conv').getConfig() as { filters: number };
   const first = swapped[0];
-  const dw = first ? (model.getLayer(convLayerNames(first).dw).getConfig() as { depthMultiplier: number }) : null;
+  const rankAt = (b: string) => (model.getLayer(convLayerNames(b).dw).getConfig() as { depthMultiplier: number }).depthMultiplier;
+  const dw = first ? { depthMultiplier: rankAt(first) } : null;
+  const blockRanks = Object.fromEntries(swapped.map((b) => [b, rankAt(b)]).filter(([, r]) => r !== dw?.depthMultiplier));
   const names = new Set(model.layers.map((l) => l.name));
   const heads = [1, 2].map((i) => (names.has(`fc${i}`) ? (model.getLayer(`fc${i}`).getConfig() as { units: number }).units : 0));
   const divisor = Math.max(1, Math.round(64 / stem.filters));
@@ -174,6 +176,7 @@ export function inferConfig(model: tf.LayersModel): ModelConfig {
       bnBetween: first ? names.has(convLayerNames(first).bn) : false,
       reluBetween: first ? names.has(convLayerNames(first).relu) : false,
     },
+    blockRanks,
     head: heads[0] && heads[1] ? heads.map((h) => h * divisor) : [1024, 512],
     classes: out,
     bnMomentum: (model.getLayer('conv1_bn').getConfig() as { momentum: number }).momentum,

@@ -5,9 +5,10 @@
  * checkpoints at safe points and can resume from its last checkpoint with the same result.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCK_NAMES, runModel, type RunConfig, type RunConfigOf } from '../contract';
+import { runBlockRanks, runModel, runSwapped, type BudgetPlan, type FinalMetrics, type RunConfig, type RunConfigOf } from '../contract';
 import { runEta } from './eta';
 import { runGreedy } from './greedy';
+import { runSensitivity } from './select/run-sensitivity';
 import { evaluate } from './metrics';
 import { measureFinal } from './measure';
 import { createOptimiser } from './optim';
@@ -18,7 +19,7 @@ import { loadNetFromDir, restoreOptimiser, serialiseNet, deserialiseNet } from '
 import { CANCELLED, type CheckpointState, type ProtocolResult, type RunContext, type RunJob } from './run-context';
 
 export type { CheckpointState, EngineEvent, ProtocolResult, RunContext, RunJob } from './run-context';
-export { runGreedy };
+export { runGreedy, runSensitivity };
 
 /** Trains `net` for the phase's epochs, checkpointing each epoch; resumes inside the phase. */
 async function trainPhase(
@@ -97,7 +98,7 @@ export async function runManual(ctx: RunContext<RunConfigOf<'manual'>>): Promise
   const net = await startingNet(ctx, async () => {
     const classical = { ...runModel(ctx.config), swapped: [] };
     const base = ctx.config.baselineRunId ? await ctx.loadBaseline() : { model: buildResNet50(classical, ctx.config.seed), config: classical };
-    const swapped = await swapBlocks(base, ctx.config.model.swapped, ctx.config.model.swap, ctx.config.seed);
+    const swapped = await swapBlocks(base, ctx.config.model.swapped, ctx.config.model.swap, ctx.config.seed, runBlockRanks(ctx.config));
     for (const r of swapped.reports) ctx.emit({ type: 'log', level: 'info', message: `${r.block}: ${r.init} init${r.kernelError === null ? '' : `, kernel error ${r.kernelError.toFixed(4)}`}` });
     base.model.dispose();
     return swapped.net;
@@ -108,26 +109,52 @@ export async function runManual(ctx: RunContext<RunConfigOf<'manual'>>): Promise
 }
 
 /**
- * Our method: all 16 blocks swapped at once, initialised by SVD of the trained kernels, BatchNorm
- * statistics re-estimated on training data, then distilled from the baseline as teacher.
+ * Our method: all 16 blocks (or a budget's chosen blocks at their own r) swapped at once,
+ * initialised by SVD of the trained kernels, BatchNorm statistics re-estimated on training data,
+ * then distilled from the baseline as teacher.
  */
 export async function runOurs(ctx: RunContext<RunConfigOf<'ours'>>): Promise<ProtocolResult> {
   const teacher = await ctx.loadBaseline();
   const state = initialState(ctx);
+  const plan = ctx.config.budget?.plan;
+  const evalBatch = Math.max(ctx.config.batchSize, 128);
+  let zeroShot: { test: number; val: number | null } | null = null;
   const net = await startingNet(ctx, async () => {
     const spec = ctx.config.model.swap;
-    const { net: swapped, reports } = await swapBlocks(teacher, [...BLOCK_NAMES], spec, ctx.config.seed);
-    const err = reports.reduce((s, r) => s + (r.kernelError ?? 0), 0) / reports.length;
-    ctx.emit({ type: 'log', level: 'info', message: `SVD initialisation: mean relative kernel error ${err.toFixed(4)} at depth multiplier ${spec.depthMultiplier}` });
+    const blocks = runSwapped(ctx.config);
+    const ranks = runBlockRanks(ctx.config);
+    const { net: swapped, reports } = await swapBlocks(teacher, blocks, spec, ctx.config.seed, ranks);
+    const err = reports.reduce((s, r) => s + (r.kernelError ?? 0), 0) / Math.max(1, reports.length);
+    const at = Object.keys(ranks).length ? `per-block depth multipliers ${Object.entries(ranks).map(([b, r]) => `${b}:${r}`).join(', ')} (others ${spec.depthMultiplier})` : `depth multiplier ${spec.depthMultiplier}`;
+    ctx.emit({ type: 'log', level: 'info', message: `SVD initialisation of ${reports.length} blocks: mean relative kernel error ${err.toFixed(4)} at ${at}` });
     await recalibrateBatchNorm(swapped.model, ctx.data.train, ctx.config.distill.bnRecalibrationBatches, ctx.config.batchSize, ctx.config.seed);
-    const zero = await evaluate(swapped.model, ctx.data.test, Math.max(ctx.config.batchSize, 128));
-    ctx.emit({ type: 'epoch', metrics: { phase: 'svd+bn', epoch: 0, loss: zero.loss, trainAcc: null, testAcc: zero.acc, testLoss: zero.loss, seconds: 0, samplesPerSec: 0 } });
+    const zero = await evaluate(swapped.model, ctx.data.test, evalBatch);
+    const zeroVal = ctx.data.val ? (await evaluate(swapped.model, ctx.data.val, evalBatch)).acc : null;
+    zeroShot = { test: zero.acc, val: zeroVal };
+    ctx.emit({ type: 'epoch', metrics: { phase: 'svd+bn', epoch: 0, loss: zero.loss, trainAcc: null, testAcc: zero.acc, testLoss: zero.loss, seconds: 0, samplesPerSec: 0, ...(zeroVal === null ? {} : { valAcc: zeroVal }) } });
     return swapped;
   });
   const ok = await trainPhase(ctx, net, state, 'distill', ctx.config.epochs, { teacher: teacher.model });
   teacher.model.dispose();
   if (!ok) return CANCELLED;
-  return { cancelled: false, net, final: await measureFinal(ctx, net, state), greedy: [] };
+  const final = await measureFinal(ctx, net, state);
+  if (plan) final.budget = budgetOutcome(plan, final, zeroShot);
+  return { cancelled: false, net, final, greedy: [] };
+}
+
+/**
+ * The budget's predicted drop next to the measured ones, on the set the prediction was made on.
+ * The drop right after the swap is unknown (null) for a run resumed past it.
+ */
+function budgetOutcome(plan: BudgetPlan, final: FinalMetrics, zeroShot: { test: number; val: number | null } | null): FinalMetrics['budget'] {
+  const onTest = plan.evaluatedOn === 'test';
+  const finalAcc = onTest ? final.testAcc : (final.valAcc ?? null);
+  const zero = zeroShot ? (onTest ? zeroShot.test : zeroShot.val) : null;
+  return {
+    predictedDrop: plan.predictedDrop,
+    zeroShotDrop: zero === null ? null : plan.baselineAcc - zero,
+    finalDrop: finalAcc === null ? null : plan.baselineAcc - finalAcc,
+  };
 }
 
 /**
@@ -148,5 +175,7 @@ export function runProtocol(ctx: RunJob): Promise<ProtocolResult> {
       return runManual({ ...c, config });
     case 'control':
       return runControl({ ...c, config });
+    case 'sensitivity':
+      return runSensitivity({ ...c, config });
   }
 }

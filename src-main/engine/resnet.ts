@@ -5,7 +5,7 @@
  * Conv2D or the depthwise-separable pair DepthwiseConv2D(3x3) -> [BN -> [ReLU]] -> Conv2D(1x1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCKS, ModelConfigSchema, type BlockInfo, type ModelConfig } from '../contract';
+import { BLOCKS, ModelConfigSchema, rankOf, type BlockInfo, type ModelConfig } from '../contract';
 
 export type ModelConfigInput = Parameters<typeof ModelConfigSchema.parse>[0];
 
@@ -72,7 +72,7 @@ function conv3x3(x: tf.SymbolicTensor, filters: number, block: string, swapped: 
   let y = tf.layers
     .depthwiseConv2d({
       kernelSize: 3,
-      depthMultiplier: cfg.swap.depthMultiplier,
+      depthMultiplier: rankOf(cfg, block),
       padding: 'same',
       useBias: false,
       name: n.dw,
@@ -137,6 +137,32 @@ export function buildResNet50(config: ModelConfigInput, seed = 42): tf.LayersMod
   let x = stem(input, cfg, seeds);
   for (const info of BLOCKS) x = bottleneck(x, info, cfg, seeds);
   return tf.model({ inputs: input, outputs: head(x, cfg, seeds), name: 'resnet50' });
+}
+
+/** The layer whose output is block `block`'s input: the previous block's `_out`, or the stem's pool. */
+export function blockInputLayer(block: string): string {
+  const i = BLOCKS.findIndex((b) => b.name === block);
+  if (i < 0) throw new Error(`unknown block '${block}'`);
+  return i === 0 ? 'pool1_pool' : `${BLOCKS[i - 1].name}_out`;
+}
+
+/**
+ * The network from block `from` on (its blocks and the head, same layer names), taking that block's
+ * input activation (shape [h, w, c]) as its input: with the prefix's activations computed once,
+ * candidates that differ only from `from` on are evaluated without recomputing the prefix.
+ */
+export function buildResNet50Tail(config: ModelConfigInput, from: string, inputShape: number[], seed = 42): tf.LayersModel {
+  const cfg = ModelConfigSchema.parse(config);
+  const seeds = new Seeds(seed);
+  const input = tf.input({ shape: inputShape, name: `${from}_in` });
+  let x: tf.SymbolicTensor = input;
+  for (const info of BLOCKS.slice(BLOCKS.findIndex((b) => b.name === from))) x = bottleneck(x, info, cfg, seeds);
+  return tf.model({ inputs: input, outputs: head(x, cfg, seeds), name: 'resnet50_tail' });
+}
+
+/** The model up to block `block`'s input (shares `model`'s layers and weights). */
+export function prefixModel(model: tf.LayersModel, block: string): tf.LayersModel {
+  return tf.model({ inputs: model.inputs, outputs: model.getLayer(blockInputLayer(block)).output as tf.SymbolicTensor });
 }
 
 /** Reads a model's structure back into a ModelConfig (which blocks are swapped, width, head). */

@@ -19,7 +19,8 @@ export interface RunContext<C extends RunConfig = RunConfig> {
   config: C;
   signal: AbortSignal;
   emit(event: ProtocolEvent): void;
-  data: { train: TensorData; test: TensorData };
+  /** `val`: the validation split carved from the training images (absent or null: none). */
+  data: { train: TensorData; test: TensorData; val?: TensorData | null };
   /** The trained baseline this run starts from (greedy, ours, manual with a baseline, control). */
   loadBaseline(): Promise<Net>;
   /** Writes a checkpoint atomically; `state` is the protocol's JSON position. */

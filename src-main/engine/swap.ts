@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SVD, Matrix } from 'ml-matrix';
-import { ModelConfigSchema, normaliseBlockName, type ModelConfig, type SwapSpec } from '../contract';
+import { ModelConfigSchema, normaliseBlockName, rankOf, type ModelConfig, type SwapSpec } from '../contract';
 import { buildResNet50, convLayerNames } from './resnet';
 
 export interface Factorised {
@@ -90,29 +90,35 @@ export interface SwapReport {
  * new depthwise and 1x1 kernels come from the SVD of the trained 3x3 kernel (spec.init = 'svd') or
  * stay as freshly initialised from `seed` (spec.init = 'random', the study's choice). The 1x1 conv
  * takes over the dense conv's bias; a BatchNormalization in between starts as the identity.
+ * `ranks` gives a block its own depth multiplier (default spec.depthMultiplier); blocks already
+ * swapped keep theirs.
  */
-export async function swapBlocks(net: Net, blocks: string[], spec: SwapSpec, seed: number): Promise<{ net: Net; reports: SwapReport[] }> {
+export async function swapBlocks(net: Net, blocks: string[], spec: SwapSpec, seed: number, ranks: Record<string, number> = {}): Promise<{ net: Net; reports: SwapReport[] }> {
   const wanted = blocks.map((b) => {
     const name = normaliseBlockName(b);
     if (!name) throw new Error(`unknown block '${b}': use conv2_1 ... conv5_3`);
     return name;
   });
   const fresh = wanted.filter((b) => !net.config.swapped.includes(b));
-  const config = ModelConfigSchema.parse({ ...net.config, swapped: [...net.config.swapped, ...fresh], swap: spec });
+  const swapped = [...net.config.swapped, ...fresh];
+  const wantRank = (b: string) => (net.config.swapped.includes(b) ? rankOf(net.config, b) : (ranks[b] ?? ranks[normaliseBlockName(b) ?? ''] ?? spec.depthMultiplier));
+  const blockRanks = Object.fromEntries(swapped.map((b) => [b, wantRank(b)]).filter(([, r]) => r !== spec.depthMultiplier));
+  const config = ModelConfigSchema.parse({ ...net.config, swapped, swap: spec, blockRanks });
   const model = buildResNet50(config, seed);
   copyWeightsByName(net.model, model);
   const reports: SwapReport[] = [];
-  for (const block of fresh) reports.push(await initialiseSwap(net.model, model, block, spec));
+  for (const block of fresh) reports.push(await initialiseSwap(net.model, model, block, spec, rankOf(config, block)));
   return { net: { model, config }, reports };
 }
 
-async function initialiseSwap(dense: tf.LayersModel, sep: tf.LayersModel, block: string, spec: SwapSpec): Promise<SwapReport> {
+/** Sets `block`'s depthwise and 1x1 kernels in `sep` from the dense kernel in `dense` (SVD at rank r). */
+export async function initialiseSwap(dense: tf.LayersModel, sep: tf.LayersModel, block: string, spec: SwapSpec, r: number): Promise<SwapReport> {
   if (spec.init === 'random') return { block, init: 'random', kernelError: null };
   const n = convLayerNames(block);
   const [kernel, bias] = dense.getLayer(n.dense).getWeights() as [tf.Tensor4D, tf.Tensor1D];
   // Read asynchronously: a GPU-resident tensor has no dataSync on WebGPU in Node (no OffscreenCanvas).
   const onHost = tf.tensor4d(await kernel.data(), kernel.shape);
-  const f = factoriseKernel(onHost, spec.depthMultiplier);
+  const f = factoriseKernel(onHost, r);
   onHost.dispose();
   sep.getLayer(n.dw).setWeights([f.depthwise]);
   sep.getLayer(n.pw).setWeights([f.pointwise, bias]);

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  baselineOf,
   ModelConfigSchema,
   PROTOCOL_RULES,
   RunConfigSchema,
@@ -15,6 +16,7 @@ import {
   type RunConfig,
   type RunConfigInput,
   type RunRecord,
+  type SensitivityResult,
 } from '../contract';
 import { checkDataset, checkModelDir, inspectModel, loadNetFromDir } from '../engine';
 import { buildComparison, openStore, type Store } from '../store';
@@ -22,6 +24,7 @@ import { exportTarget, exportWriteError, importReadError, importSource } from '.
 import { findDefaultDataset } from './default-dataset';
 import { Deploy } from './deploy';
 import { HostError } from './errors';
+import { resolveSelection } from './selection';
 import { checkDepthMultiplier, checkMemory, memoryBudget } from './limits';
 import { checkInherited, checkSwapList } from './settings';
 import { applyWorkerMessage } from './progress';
@@ -98,13 +101,16 @@ export class Host implements HostService {
       checkInherited(input, baseline.config.model, `baseline run '${baseline.name}'`);
       config.model = inheritStructure(config.model, baseline.config.model);
     }
-    let swapped = runSwapped(config);
+    let imported: string[] | null = null;
     if (config.protocol === 'baseline' && config.initFrom) {
-      const imported = await importedModelConfig(config.initFrom, config.model.bnMomentum);
-      checkInherited(input, { ...imported.model, bnMomentum: config.model.bnMomentum }, `the model in ${config.initFrom}`);
-      swapped = imported.swapped;
-      config.model = imported.model;
+      const from = await importedModelConfig(config.initFrom, config.model.bnMomentum);
+      checkInherited(input, { ...from.model, bnMomentum: config.model.bnMomentum }, `the model in ${config.initFrom}`);
+      imported = from.swapped;
+      config.model = from.model;
     }
+    resolveSelection(config, baseline, input, (id) => this.finishedSensitivity(id, config));
+    // After resolveSelection: a budget's plan decides which blocks ours swaps.
+    const swapped = imported ?? runSwapped(config);
     checkDepthMultiplier(config);
     const check = await checkDataset(config.data.path);
     if (!check.ok) throw new HostError('bad-input', check.message, 'data.path');
@@ -138,6 +144,20 @@ export class Host implements HostService {
       throw new HostError('bad-input', `the model of baseline run '${run.name}' is unusable (${why}); train the baseline again or import an intact copy`, 'baselineRunId');
     }
     return run;
+  }
+
+  /** The table of a finished sensitivity run from the same baseline, for a budget. */
+  private finishedSensitivity(id: string, config: RunConfig): SensitivityResult {
+    if (!this.store.exists(id)) throw new HostError('bad-input', `sensitivity run ${id} does not exist; run dwswap sensitivity first or pick one from History`, 'budget.sensitivityRunId');
+    const run = this.store.getRun(id);
+    const table = run.final?.sensitivity;
+    if (run.protocol !== 'sensitivity' || run.status !== 'done' || !table) {
+      throw new HostError('bad-input', `run '${run.name}' is not a finished sensitivity run (${run.protocol}, ${run.status}); pick one that is`, 'budget.sensitivityRunId');
+    }
+    if (baselineOf(run.config) !== baselineOf(config)) {
+      throw new HostError('bad-input', `sensitivity run '${run.name}' was measured on baseline ${baselineOf(run.config)}, not ${baselineOf(config)}; use the same baseline`, 'budget.sensitivityRunId');
+    }
+    return table;
   }
 
   private enqueue(id: string, config: RunConfig, baseline: RunRecord | null, resume: boolean): void {

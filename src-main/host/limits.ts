@@ -5,8 +5,8 @@
  * built or allocated.
  */
 import os from 'node:os';
-import { BLOCKS, runModel, swappableBlocks as protocolSwappable, type DatasetCheck, type ModelConfig, type RunConfig } from '../contract';
-import { IMAGE_BYTES, inspectModel, scaled } from '../engine';
+import { BLOCKS, rankOf, runModel, runSwapped, swappableBlocks as protocolSwappable, type DatasetCheck, type ModelConfig, type RunConfig } from '../contract';
+import { IMAGE_BYTES, inspectModel, maxRank, scaled } from '../engine';
 import { HostError } from './errors';
 
 /** D^2 for the 3x3 kernels the swap replaces. */
@@ -16,6 +16,7 @@ export const MEMORY_ENV = 'DWSWAP_MEMORY_MB';
 
 /** The blocks a run may swap: the chosen ones (manual), all 16 (greedy, ours), none otherwise. */
 export function swappableBlocks(config: RunConfig): string[] {
+  if (config.protocol === 'ours' && config.budget?.plan) return runSwapped(config);
   return protocolSwappable(config.protocol, config.protocol === 'manual' ? config.model.swapped : []);
 }
 
@@ -26,6 +27,7 @@ export function swappableBlocks(config: RunConfig): string[] {
  * multiplier is shared by the swapped blocks, so it may go up to the largest such rank among them.
  */
 export function checkDepthMultiplier(config: RunConfig): void {
+  checkBlockRanks(runModel(config));
   const blocks = BLOCKS.filter((b) => swappableBlocks(config).includes(b.name));
   if (blocks.length === 0) return;
   const d = config.model.widthDivisor;
@@ -39,6 +41,17 @@ export function checkDepthMultiplier(config: RunConfig): void {
     `depth multiplier ${r} does not fit: a 3x3 kernel has at most min(9, N) = ${max} independent parts per input channel (N = ${n} filters in ${widest.label} at width 1/${d}), so r = ${max} already reproduces the dense conv; use 1 to ${max}`,
     'model.swap.depthMultiplier',
   );
+}
+
+/** Each per-block multiplier must fit its own block: r <= min(9, N). */
+function checkBlockRanks(model: ModelConfig): void {
+  for (const [block, r] of Object.entries(model.blockRanks)) {
+    const info = BLOCKS.find((b) => b.name === block)!;
+    const max = maxRank(info.baseWidth, model.widthDivisor);
+    if (r > max) {
+      throw new HostError('bad-input', `depth multiplier ${r} for ${info.label} does not fit: r <= min(9, N) = ${max} there (N = ${scaled(info.baseWidth, model.widthDivisor)} filters at width 1/${model.widthDivisor}); use 1 to ${max}`, 'model.blockRanks');
+    }
+  }
 }
 
 /** The memory the host plans training for: DWSWAP_MEMORY_MB when set, else the machine's RAM. */
@@ -61,7 +74,7 @@ export function activationsPerSample(cfg: ModelConfig, swapped: readonly string[
   for (const b of BLOCKS) {
     if (b.index === 1 && b.stage > 2) side = Math.ceil(side / 2);
     const f = scaled(b.baseWidth, d);
-    const r = cfg.swap.depthMultiplier;
+    const r = rankOf(cfg, b.name);
     const between = (cfg.swap.bnBetween ? 1 : 0) + (cfg.swap.bnBetween && cfg.swap.reluBetween ? 1 : 0);
     const conv3 = swapped.includes(b.name) ? f * r * (1 + between) + f : f;
     const shortcut = b.index === 1 ? 2 * 4 * f : 0;

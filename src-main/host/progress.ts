@@ -16,7 +16,7 @@ export function applyWorkerMessage(store: Store, runId: string, m: FromWorker, e
       return;
     case 'dataset':
       store.setDataset(runId, m.checksum);
-      emit({ type: 'log', runId, level: 'info', message: `dataset: ${m.train} training and ${m.test} test images (${m.source})` });
+      emit({ type: 'log', runId, level: 'info', message: `dataset: ${m.train} training${m.val ? `, ${m.val} validation (held out of training)` : ''} and ${m.test} test images (${m.source})` });
       return;
     case 'resumed':
       store.replaceGreedy(runId, m.greedy);
@@ -30,7 +30,7 @@ export function applyWorkerMessage(store: Store, runId: string, m: FromWorker, e
     case 'done':
       store.transaction(() => {
         store.setFinal(runId, m.final, m.swapped);
-        store.setArtefacts(runId, { weightsPath: m.modelDir });
+        if (m.modelDir) store.setArtefacts(runId, { weightsPath: m.modelDir });
         store.setStatus(runId, 'done');
       });
       emit({ type: 'status', runId, status: 'done', reason: null });

@@ -1,6 +1,9 @@
 /**
  * `dwswap reproduce seed`: the study end to end on one baseline — baseline, the study's greedy
  * protocol, our method, and the equal-compute control — then the comparison as JSON and Markdown.
+ * Then, choosing without the test set (issue 12): a sensitivity table from the baseline (validation
+ * split), and a budget run (ours on the blocks and per-block r the table picks) at the greedy run's
+ * parameter count, against the study's greedy protocol (which chooses on test accuracy, labelled).
  * Profiles size it to the machine: `full` is the study's setting (GPU); `cpu` (the default) aims at
  * numbers above noise on two CPU cores with the wasm engine (2,000 test images). A probe of its
  * baseline reached 0.16 / 0.19 / 0.27 / 0.29 / 0.28 test accuracy after epochs 1-5, so 0.50 within its
@@ -33,6 +36,8 @@ export interface Profile {
   fineTunePreset: 'study' | 'fast';
   /** Inference timing of the four models at the end (ONNX Runtime + engine, alternated). */
   timing: InferenceTimingInput;
+  /** Depth multipliers of the sensitivity table. */
+  sensitivityRanks: number[];
 }
 
 const STUDY_RATIO = 0.7 / 0.81;
@@ -53,6 +58,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     threshold: { mode: 'absolute', value: 0.7 },
     fineTunePreset: 'study',
     timing: {},
+    sensitivityRanks: [1, 2, 4],
   },
   cpu: {
     name: 'cpu',
@@ -87,6 +93,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     threshold: { mode: 'relative', value: STUDY_RATIO },
     fineTunePreset: 'fast',
     timing: {},
+    sensitivityRanks: [1, 2, 4],
   },
   smoke: {
     name: 'smoke',
@@ -103,6 +110,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     threshold: { mode: 'relative', value: STUDY_RATIO },
     fineTunePreset: 'fast',
     timing: { batches: [1, 4], repeats: 5, maxWarmupRounds: 2, engine: false }, // the engine's timing is tested in onnx-deploy.test.ts
+    sensitivityRanks: [1],
   },
 };
 
@@ -148,8 +156,10 @@ async function runToEnd(host: Host, label: string, cfg: RunConfigInput, o: Repro
   return run;
 }
 
-/** Runs the four runs in order and returns them. */
-export async function reproduceSeed(host: Host, o: ReproduceOptions): Promise<Record<'classical' | 'seed_protocol' | 'ours' | 'classical_equal_compute', RunRecord>> {
+export type ReproduceRuns = Record<'classical' | 'seed_protocol' | 'ours' | 'classical_equal_compute' | 'sensitivity' | 'budget', RunRecord>;
+
+/** Runs the six runs in order and returns them. */
+export async function reproduceSeed(host: Host, o: ReproduceOptions): Promise<ReproduceRuns> {
   const p = o.profile;
   const common = base(o);
   const tune = { preset: p.fineTunePreset } as const;
@@ -164,20 +174,67 @@ export async function reproduceSeed(host: Host, o: ReproduceOptions): Promise<Re
   const classical = await runToEnd(host, 'classical baseline', { ...common, protocol: 'baseline', epochs: p.baselineEpochs, optimiser: { preset: 'fast' } }, o);
   const baselineRunId = classical.id;
   step(1, [classical]);
-  const greedy = await runToEnd(host, "study's greedy protocol", {
+  // The sensitivity table and the budget run are counted within this step (reproducePlan lists the four study runs).
+  const sensitivity = await runToEnd(host, 'sensitivity table (validation split)', { ...common, protocol: 'sensitivity', baselineRunId, sensitivity: { ranks: p.sensitivityRanks } }, o);
+  const greedy = await runToEnd(host, "study's greedy protocol (chooses on TEST accuracy)", {
     ...common,
     protocol: 'greedy',
     baselineRunId,
     optimiser: tune,
     model: { ...common.model, swap: { init: 'random', depthMultiplier: 1, bnBetween: false, reluBetween: false } },
-    greedy: { threshold: p.threshold.value, thresholdMode: p.threshold.mode, fineTuneEpochs: p.fineTuneEpochs, secondPass: true },
+    greedy: { threshold: p.threshold.value, thresholdMode: p.threshold.mode, fineTuneEpochs: p.fineTuneEpochs, secondPass: true, selectOn: 'test' },
+  }, o);
+  const budget = await runToEnd(host, "budget: ours on the sensitivity table's choice at the greedy run's parameters", {
+    ...common,
+    protocol: 'ours',
+    epochs: p.distillEpochs,
+    baselineRunId,
+    optimiser: tune,
+    budget: { sensitivityRunId: sensitivity.id, kind: 'params', unit: 'absolute', value: greedy.final!.params },
   }, o);
   step(2, [classical, greedy]);
   const ours = await runToEnd(host, 'ours (SVD + BN + distillation, 16/16)', { ...common, protocol: 'ours', epochs: p.distillEpochs, baselineRunId, optimiser: tune }, o);
   const controlEpochs = Math.max(greedy.final?.epochsTrained ?? 0, ours.final?.epochsTrained ?? 0, 1);
   step(3, [classical, greedy, ours]);
   const control = await runToEnd(host, `equal-compute control (+${controlEpochs} epochs)`, { ...common, protocol: 'control', epochs: controlEpochs, baselineRunId, optimiser: tune }, o);
-  return { classical, seed_protocol: greedy, ours, classical_equal_compute: control };
+  return { classical, seed_protocol: greedy, ours, classical_equal_compute: control, sensitivity, budget };
+}
+
+/** The sensitivity table and the budget run against the study's greedy protocol, for the results JSON. */
+function selectionJson(runs: ReproduceRuns) {
+  const t = runs.sensitivity.final!.sensitivity!;
+  const b = runs.budget;
+  const g = runs.seed_protocol;
+  if (b.config.protocol !== 'ours' || !b.config.budget?.plan) throw new Error('the budget run has no plan');
+  const plan = b.config.budget.plan;
+  const outcome = b.final!.budget!;
+  return {
+    validation: { ...runs.classical.config.validation, images: runs.classical.final?.valImages ?? 0 },
+    sensitivity: {
+      run_id: runs.sensitivity.id,
+      evaluated_on: t.evaluatedOn,
+      images: t.images,
+      baseline_acc: t.baselineAcc,
+      seconds: t.seconds,
+      cost_unit: t.costUnit,
+      rows: t.rows.map((r) => ({ block: r.label, r: r.r, acc: r.acc, drop: r.drop, kernel_error: r.kernelError, params_saved: r.paramsSaved, mib_saved: r.mibSaved, macs_saved: r.costSaved })),
+      skipped: t.skipped,
+    },
+    budget_vs_greedy: {
+      budget_params: plan.target,
+      budget: {
+        ...entry(b),
+        chosen: plan.ranks,
+        predicted_drop: outcome.predictedDrop,
+        zero_shot_drop: outcome.zeroShotDrop,
+        final_drop: outcome.finalDrop,
+        drop_measured_on: plan.evaluatedOn,
+        sensitivity_seconds: t.seconds,
+        note: 'compute = the sensitivity table (no training) + one SVD + BN re-estimation + distillation run',
+      },
+      greedy: { ...entry(g), selected_on: g.config.protocol === 'greedy' ? g.config.greedy.selectOn : null, note: "the study's protocol: one fine-tune per block tried, each swap kept by TEST accuracy" },
+    },
+  };
 }
 
 type ReproducedRuns = Awaited<ReturnType<typeof reproduceSeed>>;
@@ -214,11 +271,13 @@ function entry(r: RunRecord) {
     swapped: r.swapped,
     /** Test accuracy right after the swap, before any training (ours: SVD init + BN re-estimation). */
     zero_shot_test_acc: r.epochs.find((e) => e.phase === 'svd+bn')?.testAcc ?? null,
+    val_acc: f.valAcc ?? null,
+    macs: f.macs ?? null,
   };
 }
 
 /** The results document: the shape the issue fixes, plus provenance. */
-export function resultsJson(runs: Awaited<ReturnType<typeof reproduceSeed>>, o: ReproduceOptions, command: string, appVersion: string) {
+export function resultsJson(runs: ReproduceRuns, o: ReproduceOptions, command: string, appVersion: string) {
   const c = runs.classical;
   return {
     command,
@@ -231,13 +290,14 @@ export function resultsJson(runs: Awaited<ReturnType<typeof reproduceSeed>>, o: 
     dataset: { path: o.dataPath, checksum: c.datasetChecksum, train_per_class: o.profile.trainPerClass, test_per_class: o.profile.testPerClass, note: 'CIFAR-10 (JPEG q75 copy) when read from the shared image-folder zip' },
     seed: o.seed,
     inference_timing: runs.classical.final?.timing ? { protocol: runs.classical.final.timing.protocol, machine: runs.classical.final.timing.machine, note: 'ms per image; all four models alternated, order rotated each repeat; ONNX Runtime on the exported model, engine on the trained one' } : null,
-    models: Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, entry(r)])),
+    models: Object.fromEntries((['classical', 'seed_protocol', 'ours', 'classical_equal_compute'] as const).map((k) => [k, entry(runs[k])])),
+    selection: selectionJson(runs),
     greedy: runs.seed_protocol.greedy.map((g) => ({ block: g.label, pass: g.pass, test_acc: g.testAcc, kept: g.kept })),
     study: { classical: { train_acc: 0.86, test_acc: 0.81, time_s: 19.9, params_m: 26.22, weights_mib: 100.36 }, dwconv: { train_acc: 0.85, test_acc: 0.79, time_s: 19.6, params_m: 19.73, weights_mib: 75.56, blocks_swapped: 10 } },
   };
 }
 
-export function resultsMarkdown(runs: Awaited<ReturnType<typeof reproduceSeed>>, doc: ReturnType<typeof resultsJson>): string {
+export function resultsMarkdown(runs: ReproduceRuns, doc: ReturnType<typeof resultsJson>): string {
   const list = [runs.classical, runs.seed_protocol, runs.ours, runs.classical_equal_compute];
   const cmp = buildComparison(list, runs.classical.id);
   const names = list.map((r) => ({ id: r.id, name: r.name.replace(/^reproduce \w+: /, '') }));
@@ -252,5 +312,36 @@ export function resultsMarkdown(runs: Awaited<ReturnType<typeof reproduceSeed>>,
     `- greedy threshold: ${doc.profile.threshold.mode === 'absolute' ? `test accuracy ≥ ${doc.profile.threshold.value}` : `test accuracy ≥ ${doc.profile.threshold.value.toFixed(3)} × baseline (the study's 0.70/0.81)`}; fine-tuning per swap: ${doc.profile.fineTuneEpochs} epoch(s), optimiser preset \`${doc.profile.fineTunePreset}\``,
     '',
     comparisonMarkdown(cmp, names),
+    '',
+    selectionMarkdown(doc.selection),
+  ].join('\n');
+}
+
+const f4 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(4));
+
+function selectionMarkdown(s: ReturnType<typeof selectionJson>): string {
+  const t = s.sensitivity;
+  const { budget: b, greedy: g } = s.budget_vs_greedy;
+  const rows = t.rows.map((r) => `| ${r.block} | ${r.r} | ${f4(r.acc)} | ${f4(r.drop)} | ${f4(r.kernel_error)} | ${r.params_saved.toLocaleString('en-US')} | ${r.macs_saved.toLocaleString('en-US')} |`);
+  const model = (name: string, m: ReturnType<typeof entry>) => `| ${name} | ${m.blocks_swapped}/16 | ${m.params.toLocaleString('en-US')} | ${f4(m.val_acc)} | ${f4(m.test_acc)} | ${m.epochs_trained} | ${m.train_seconds.toFixed(1)} |`;
+  return [
+    '## Choosing swaps without the test set',
+    '',
+    `Validation split: ${((s.validation.fraction ?? 0) * 100).toFixed(0)}% of the training images per class (seed ${s.validation.seed}), ${s.validation.images} images, held out of every run's training.`,
+    '',
+    `### Sensitivity table (${t.images} ${t.evaluated_on} images, baseline ${f4(t.baseline_acc)}; SVD init + BN re-estimation, no training; ${t.seconds.toFixed(1)} s)`,
+    '',
+    '| block | r | acc | drop | kernel error | params saved | MACs saved |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...rows,
+    '',
+    `### Budget run vs the study's greedy protocol at ${Math.round(s.budget_vs_greedy.budget_params).toLocaleString('en-US')} parameters`,
+    '',
+    '| model | swapped | params | val acc | test acc | epochs trained | train s |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    model("study's greedy (chooses on test)", g),
+    model('budget (sensitivity + knapsack + distillation)', b),
+    '',
+    `Budget choice: ${Object.entries(b.chosen).map(([k, r]) => `${k}:${r}`).join(', ') || '(none)'}; predicted ${b.drop_measured_on} drop ${f4(b.predicted_drop)}, measured right after SVD + BN ${f4(b.zero_shot_drop)}, after distillation ${f4(b.final_drop)}. The sensitivity table took ${b.sensitivity_seconds.toFixed(1)} s (no training).`,
   ].join('\n');
 }

@@ -52,6 +52,8 @@ function valuesOf(r: RunRecord): Omit<CompareRow, 'diff'> {
     weightsMiB: f?.weightsMiB ?? null,
     blocksSwapped: f?.blocksSwapped ?? r.swapped.length,
     timing: f?.timing ?? null,
+    valAcc: f?.valAcc ?? null,
+    macsM: f?.macs === undefined ? null : f.macs / 1e6,
   };
 }
 

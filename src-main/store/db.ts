@@ -65,6 +65,8 @@ export const migrations: Migration[] = [
   (db) => upgradeStoredConfigs(db),
   // v4: where an imported run came from and the checks on its record (NULL for runs made here).
   (db) => db.exec(`ALTER TABLE runs ADD COLUMN origin TEXT CHECK (origin IS NULL OR json_valid(origin));`),
+  // v5: the validation accuracy a greedy decision was made on (NULL: older runs, or chosen on test).
+  (db) => db.exec(`ALTER TABLE greedy ADD COLUMN val_acc REAL;`),
 ];
 
 function upgradeStoredConfigs(db: Db): void {

@@ -51,6 +51,7 @@ export interface GreedyRow {
   label: string;
   pass: number;
   test_acc: number | null;
+  val_acc?: number | null;
   kept: number;
 }
 
@@ -114,13 +115,14 @@ function greedyFromRow(row: GreedyRow): GreedyRecord {
     label: row.label,
     pass: row.pass === 2 ? 2 : 1,
     testAcc: row.test_acc ?? Number.NaN,
+    ...(row.val_acc === null || row.val_acc === undefined ? {} : { valAcc: row.val_acc }),
     kept: row.kept === 1,
   };
 }
 
 export function epochMetricsJson(m: EpochMetrics): string {
-  const { loss, trainAcc, testAcc, testLoss, seconds, samplesPerSec } = m;
-  return encodeJson({ loss, trainAcc, testAcc, testLoss, seconds, samplesPerSec });
+  const { loss, trainAcc, testAcc, testLoss, seconds, samplesPerSec, valAcc } = m;
+  return encodeJson({ loss, trainAcc, testAcc, testLoss, seconds, samplesPerSec, ...(valAcc === undefined ? {} : { valAcc }) });
 }
 
 /** The full row for a record (import); `runDir` is the folder the record's files now live in. */

@@ -137,9 +137,9 @@ export class RunRepository {
     this.transaction(() => {
       this.update(id, {});
       this.stmt(
-        `INSERT INTO greedy (run_id, seq, block, label, pass, test_acc, kept)
-         VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM greedy WHERE run_id = @id), @block, @label, @pass, @testAcc, @kept)`,
-      ).run({ id, block, label: g.label, pass: g.pass, testAcc: g.testAcc, kept: g.kept ? 1 : 0 });
+        `INSERT INTO greedy (run_id, seq, block, label, pass, test_acc, val_acc, kept)
+         VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM greedy WHERE run_id = @id), @block, @label, @pass, @testAcc, @valAcc, @kept)`,
+      ).run({ id, block, label: g.label, pass: g.pass, testAcc: g.testAcc, valAcc: g.valAcc ?? null, kept: g.kept ? 1 : 0 });
     });
   }
 
@@ -193,7 +193,7 @@ export class RunRepository {
     const epochs = this.stmt('SELECT phase, epoch, metrics FROM epochs WHERE run_id = ? ORDER BY seq').all(
       id,
     ) as EpochRow[];
-    const greedy = this.stmt('SELECT block, label, pass, test_acc, kept FROM greedy WHERE run_id = ? ORDER BY seq').all(
+    const greedy = this.stmt('SELECT block, label, pass, test_acc, val_acc, kept FROM greedy WHERE run_id = ? ORDER BY seq').all(
       id,
     ) as GreedyRow[];
     return recordFromRows(row, epochs, greedy, this.runDir(id));
@@ -278,8 +278,8 @@ export class RunRepository {
       });
       record.greedy.forEach((g, i) => {
         this.stmt(
-          'INSERT INTO greedy (run_id, seq, block, label, pass, test_acc, kept) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        ).run(record.id, i + 1, g.block, g.label, g.pass, g.testAcc, g.kept ? 1 : 0);
+          'INSERT INTO greedy (run_id, seq, block, label, pass, test_acc, val_acc, kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(record.id, i + 1, g.block, g.label, g.pass, g.testAcc, g.valAcc ?? null, g.kept ? 1 : 0);
       });
     });
   }

@@ -3,7 +3,7 @@
  * the strings 'NaN', 'Infinity', '-Infinity' (see json.ts) and leave as numbers.
  */
 import { z } from 'zod';
-import { normaliseBlockName, PROTOCOLS, RunConfigSchema, upgradeRunConfig } from '../contract';
+import { normaliseBlockName, PROTOCOLS, RunConfigSchema, SELECT_ON, upgradeRunConfig } from '../contract';
 import type { RunRecord } from '../contract';
 import { RUN_STATUSES } from './validate';
 
@@ -21,6 +21,7 @@ const EpochSchema = z.object({
   trainAcc: metric,
   testAcc: metric.nullable(),
   testLoss: metric.nullable(),
+  valAcc: metric.nullable().optional(),
   seconds: metric,
   samplesPerSec: metric,
 });
@@ -30,7 +31,32 @@ const GreedySchema = z.object({
   label: z.string(),
   pass: z.union([z.literal(1), z.literal(2)]),
   testAcc: metric,
+  valAcc: metric.nullable().optional(),
   kept: z.boolean(),
+});
+
+const SensitivityRowSchema = z.object({
+  block: blockName,
+  label: z.string(),
+  r: count,
+  acc: metric,
+  drop: metric,
+  kernelError: metric,
+  paramsSaved: metric,
+  mibSaved: metric,
+  costSaved: metric,
+});
+
+const SensitivitySchema = z.object({
+  baselineAcc: metric,
+  evaluatedOn: z.enum(SELECT_ON),
+  images: count,
+  ranks: z.array(count),
+  skipped: z.array(z.object({ block: z.string(), r: count, reason: z.string() })),
+  costUnit: z.literal('MACs'),
+  classical: z.object({ params: metric, mib: metric, cost: metric }),
+  rows: z.array(SensitivityRowSchema),
+  seconds: metric,
 });
 
 const FinalSchema = z.object({
@@ -45,6 +71,11 @@ const FinalSchema = z.object({
   backend: z.string(),
   trainSeconds: metric,
   epochsTrained: count,
+  valAcc: metric.nullable().optional(),
+  valImages: count.optional(),
+  macs: metric.optional(),
+  sensitivity: SensitivitySchema.optional(),
+  budget: z.object({ predictedDrop: metric, zeroShotDrop: metric.nullable(), finalDrop: metric.nullable() }).optional(),
 });
 
 export const RunRecordSchema = z.object({

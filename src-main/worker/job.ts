@@ -12,12 +12,13 @@ import {
   runProtocol,
   selectBackend,
   serialiseNet,
+  stratifiedSplit,
+  subset,
   toTensors,
   type CheckpointState,
   type Files,
   type Net,
   type RunJob,
-  type TensorData,
 } from '../engine';
 import type { FromWorker, JobSpec } from './messages';
 
@@ -44,11 +45,16 @@ function readCheckpoint(dir: string): RunJob['checkpoint'] {
   return { files, state: JSON.parse(fs.readFileSync(stateFile, 'utf8')) as CheckpointState };
 }
 
-async function loadData(spec: JobSpec, post: (m: FromWorker) => void): Promise<{ train: TensorData; test: TensorData }> {
+/** The dataset as tensors, with the run's validation split (if any) carved out of the training images. */
+async function loadData(spec: JobSpec, post: (m: FromWorker) => void): Promise<RunJob['data']> {
   const d = spec.config.data;
   const cifar = await loadCifar10(d.path, { trainPerClass: d.trainPerClass, testPerClass: d.testPerClass, cacheDir: spec.cacheDir });
-  post({ type: 'dataset', checksum: cifar.checksum, train: cifar.train.count, test: cifar.test.count, source: cifar.source });
-  return { train: toTensors(cifar.train, cifar.classes), test: toTensors(cifar.test, cifar.classes) };
+  const v = spec.config.validation;
+  const split = v && v.fraction > 0 ? stratifiedSplit(cifar.train.labels, v.fraction, v.seed) : null;
+  const train = split ? subset(cifar.train, split.train) : cifar.train;
+  const val = split ? subset(cifar.train, split.val) : null;
+  post({ type: 'dataset', checksum: cifar.checksum, train: train.count, test: cifar.test.count, val: val?.count ?? 0, source: cifar.source });
+  return { train: toTensors(train, cifar.classes), test: toTensors(cifar.test, cifar.classes), val: val && val.count > 0 ? toTensors(val, cifar.classes) : null };
 }
 
 /** Runs the job; every outcome, including failure, ends with exactly one terminal message. */
@@ -75,16 +81,17 @@ export async function runJob(spec: JobSpec, signal: AbortSignal, post: (m: FromW
     };
     if (ctx.checkpoint) post({ type: 'resumed', greedy: ctx.checkpoint.state.greedy?.records ?? [], epochsSpent: ctx.checkpoint.state.epochsSpent });
     const result = await runProtocol(ctx);
-    if (result.cancelled || !result.net) {
+    if (result.cancelled || !result.final) {
       post({ type: 'cancelled' });
       return;
     }
-    const final = result.final!;
-    const modelDir = path.join(spec.runDir, 'model');
-    await writeFiles(io, modelDir, await serialiseNet(result.net));
+    const final = result.final;
+    // A sensitivity run makes a table, not a model: no model folder.
+    const modelDir = result.net ? path.join(spec.runDir, 'model') : null;
+    if (result.net && modelDir) await writeFiles(io, modelDir, await serialiseNet(result.net));
     await io.writeFile(path.join(spec.runDir, 'final.json'), JSON.stringify({ final, greedy: result.greedy }));
-    post({ type: 'done', final, swapped: result.net.config.swapped, modelDir });
-    tf.dispose([data.train.x, data.train.y, data.test.x, data.test.y]);
+    post({ type: 'done', final, swapped: result.net?.config.swapped ?? [], modelDir });
+    tf.dispose([data.train.x, data.train.y, data.test.x, data.test.y, ...(data.val ? [data.val.x, data.val.y] : [])]);
   } catch (e) {
     const err = e as Error & { code?: string };
     post({ type: 'failed', message: (err.message ?? String(e)).split('\n')[0], code: err.code ?? (err.name === 'DataError' ? 'bad-input' : 'internal') });

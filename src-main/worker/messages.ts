@@ -20,9 +20,9 @@ export type ToWorker = { type: 'cancel' };
 export type FromWorker =
   | { type: 'backend'; report: BackendReport }
   | { type: 'resumed'; greedy: GreedyRecord[]; epochsSpent: number }
-  | { type: 'dataset'; checksum: string; train: number; test: number; source: string }
+  | { type: 'dataset'; checksum: string; train: number; test: number; val: number; source: string }
   | { type: 'engine'; event: EngineEvent }
   | { type: 'checkpoint'; dir: string; epochsSpent: number }
-  | { type: 'done'; final: FinalMetrics; swapped: string[]; modelDir: string }
+  | { type: 'done'; final: FinalMetrics; swapped: string[]; modelDir: string | null }
   | { type: 'cancelled' }
   | { type: 'failed'; message: string; code: string };

@@ -7,6 +7,7 @@ import {
   DEFAULT_DISTILL,
   DEFAULT_GREEDY,
   DEFAULT_SWAP,
+  DEFAULT_VALIDATION,
   DEFAULTS,
   issueField,
   OPTIMISER_PRESETS,
@@ -22,6 +23,8 @@ import {
   type RunConfig,
   type RunConfigInput,
   type SwapSpec,
+  type BudgetKind,
+  type SelectOn,
 } from '@contract';
 
 export interface RunDraft {
@@ -30,7 +33,12 @@ export interface RunDraft {
   baselineRunId: string;
   /** Baseline only: a model folder (model.json + shards) to start from; '' = random weights. */
   initFrom: string;
-  model: { widthDivisor: number; swapped: string[]; swap: SwapSpec };
+  model: { widthDivisor: number; swapped: string[]; swap: SwapSpec; blockRanks: Record<string, number> };
+  /** Validation split of a run that starts from scratch (a run from a baseline uses the baseline's). */
+  validationFraction: number;
+  sensitivity: { ranks: number[]; evaluateOn: SelectOn };
+  /** Ours only: choose blocks and r from a sensitivity run to meet a target. */
+  budget: { enabled: boolean; sensitivityRunId: string; kind: BudgetKind; value: number; unit: 'absolute' | 'percent' };
   data: { path: string; trainPerClass: number; testPerClass: number; augment: boolean };
   optimiser: OptimiserConfig;
   epochs: number;
@@ -91,6 +99,14 @@ export const PROTOCOL_INFO: Record<ProtocolKind, ProtocolInfo> = {
     summary: 'Fine-tune the baseline for the same epochs with no swap, to separate extra training from the swap.',
     epochsLabel: 'Fine-tuning epochs',
   },
+  sensitivity: {
+    ...PROTOCOL_RULES.sensitivity,
+    title: 'Sensitivity',
+    short: 'Sensitivity',
+    summary:
+      'Swap each block alone at each depth multiplier (SVD init + BatchNorm re-estimation, no training) and record the validation accuracy it keeps: the table budgets choose from.',
+    epochsLabel: 'Epochs (none: no training)',
+  },
 };
 
 export interface DraftDefaults {
@@ -111,14 +127,18 @@ export function defaultDraft(d: DraftDefaults = {}): RunDraft {
       widthDivisor: d.widthDivisor ?? DEFAULTS.widthDivisor,
       swapped: [...(d.swapped ?? [])],
       swap: { ...(d.swap ?? DEFAULT_SWAP) },
+      blockRanks: {},
     },
+    validationFraction: DEFAULT_VALIDATION.fraction,
+    sensitivity: { ranks: [1, 2, 4], evaluateOn: 'validation' },
+    budget: { enabled: false, sensitivityRunId: '', kind: 'params', value: 70, unit: 'percent' },
     data: { path: d.dataPath ?? '', trainPerClass: 0, testPerClass: 0, augment: true },
     optimiser: { ...OPTIMISER_PRESETS.fast },
     epochs: DEFAULTS.epochs,
     batchSize: DEFAULTS.batchSize,
     seed: DEFAULTS.seed,
     backend: d.backend ?? 'auto',
-    greedy: { ...DEFAULT_GREEDY },
+    greedy: { ...DEFAULT_GREEDY, selectOn: 'validation' },
     distill: { ...DEFAULT_DISTILL },
     inferenceBatch: DEFAULTS.inferenceBatch,
   };
@@ -137,14 +157,22 @@ export function draftFromConfig(c: RunConfig, name: string): RunDraft {
       widthDivisor: c.model.widthDivisor,
       swapped: c.protocol === 'manual' ? [...c.model.swapped] : [],
       swap: 'swap' in c.model ? { ...c.model.swap } : d.model.swap,
+      blockRanks: 'blockRanks' in c.model ? { ...(c.model.blockRanks ?? {}) } : {},
     },
+    validationFraction: c.validation?.fraction ?? 0,
+    sensitivity: c.protocol === 'sensitivity' && c.sensitivity ? { ranks: [...c.sensitivity.ranks], evaluateOn: c.sensitivity.evaluateOn } : d.sensitivity,
+    budget:
+      c.protocol === 'ours' && c.budget
+        ? { enabled: true, sensitivityRunId: c.budget.sensitivityRunId, kind: c.budget.kind, value: c.budget.value, unit: c.budget.unit }
+        : d.budget,
     data: { ...c.data },
     optimiser: { ...c.optimiser },
-    epochs: c.protocol === 'greedy' ? d.epochs : c.epochs,
+    epochs: 'epochs' in c ? c.epochs : d.epochs,
     batchSize: c.batchSize,
     seed: c.seed,
     backend: c.backend,
-    greedy: c.protocol === 'greedy' ? { ...c.greedy } : d.greedy,
+    // A run stored before selectOn existed chose on test: a re-run does the same unless changed.
+    greedy: c.protocol === 'greedy' ? { ...c.greedy, selectOn: c.greedy.selectOn ?? 'test' } : d.greedy,
     distill: c.protocol === 'ours' ? { ...c.distill } : d.distill,
     inferenceBatch: c.inferenceBatch,
   };
@@ -159,8 +187,12 @@ export function swappedFor(d: RunDraft): string[] {
 export function toConfigInput(d: RunDraft): RunConfigInput {
   const baselineRunId = d.baselineRunId || undefined;
   const { widthDivisor } = d.model;
+  const swapped = swappedFor(d);
+  const blockRanks = Object.fromEntries(Object.entries(d.model.blockRanks).filter(([b]) => swapped.includes(b)));
   const common = {
     name: d.name.trim(),
+    // A run from a baseline uses the baseline's split (the host fills it in).
+    ...(PROTOCOL_RULES[d.protocol].baseline !== 'none' && d.baselineRunId ? {} : { validation: { fraction: d.validationFraction, seed: 0 } }),
     data: { ...d.data, path: d.data.path.trim() },
     optimiser: { ...d.optimiser },
     batchSize: d.batchSize,
@@ -173,12 +205,23 @@ export function toConfigInput(d: RunDraft): RunConfigInput {
       return { ...common, protocol: 'baseline', model: { widthDivisor }, epochs: d.epochs, initFrom: d.initFrom.trim() || undefined };
     case 'greedy':
       return { ...common, protocol: 'greedy', model: { widthDivisor, swap: { ...d.model.swap } }, baselineRunId: baselineRunId as string, greedy: { ...d.greedy } };
-    case 'ours':
-      return { ...common, protocol: 'ours', model: { widthDivisor, swap: { ...d.model.swap, init: 'svd' } }, baselineRunId: baselineRunId as string, epochs: d.epochs, distill: { ...d.distill } };
+    case 'ours': {
+      const b = d.budget;
+      const budget = b.enabled ? { budget: { sensitivityRunId: b.sensitivityRunId, kind: b.kind, value: b.value, unit: b.unit } } : {};
+      return { ...common, protocol: 'ours', model: { widthDivisor, swap: { ...d.model.swap, init: 'svd' }, blockRanks }, baselineRunId: baselineRunId as string, epochs: d.epochs, distill: { ...d.distill }, ...budget };
+    }
     case 'manual':
-      return { ...common, protocol: 'manual', model: { widthDivisor, swapped: swappedFor(d), swap: { ...d.model.swap } }, baselineRunId, epochs: d.epochs };
+      return { ...common, protocol: 'manual', model: { widthDivisor, swapped, swap: { ...d.model.swap }, blockRanks }, baselineRunId, epochs: d.epochs };
     case 'control':
       return { ...common, protocol: 'control', model: { widthDivisor }, baselineRunId: baselineRunId as string, epochs: d.epochs };
+    case 'sensitivity':
+      return {
+        ...common,
+        protocol: 'sensitivity',
+        model: { widthDivisor, swap: { ...d.model.swap } },
+        baselineRunId: baselineRunId as string,
+        sensitivity: { ranks: [...d.sensitivity.ranks], evaluateOn: d.sensitivity.evaluateOn, bnRecalibrationBatches: 10 },
+      };
   }
 }
 
@@ -220,6 +263,9 @@ export function validateDraft(d: RunDraft): DraftValidation {
   if (errors.baselineRunId && !d.baselineRunId) {
     errors.baselineRunId = `pick the trained baseline run the ${d.protocol} protocol starts from`;
   }
+  if (d.protocol === 'ours' && d.budget.enabled && !d.budget.sensitivityRunId) {
+    errors['budget.sensitivityRunId'] = 'pick a finished sensitivity run from the same baseline';
+  }
   const ok = parsed.success && Object.keys(errors).length === 0;
   return { config: ok ? parsed.data : null, input, errors };
 }
@@ -250,6 +296,12 @@ export const FIELD_LABELS: Record<string, string> = {
   'distill.alpha': 'Distillation alpha',
   'distill.bnRecalibrationBatches': 'BN recalibration batches',
   inferenceBatch: 'Inference batch',
+  validation: 'Validation split',
+  'model.blockRanks': 'Per-block depth multipliers',
+  'sensitivity.ranks': 'Sensitivity depth multipliers',
+  budget: 'Budget',
+  'budget.value': 'Budget',
+  'budget.sensitivityRunId': 'Sensitivity run',
 };
 
 /** "model.swapped.3" -> "Blocks to swap"; unknown paths are shown as they are. */

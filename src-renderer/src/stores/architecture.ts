@@ -17,6 +17,8 @@ export const useArchitectureStore = defineStore('architecture', () => {
   const inputSize = ref(32);
   const swapped = ref<string[]>([]);
   const swap = reactive<SwapSpec>({ depthMultiplier: 1, init: 'svd', bnBetween: false, reluBetween: false });
+  /** Per-block depth multipliers overriding swap.depthMultiplier (only swapped blocks count). */
+  const blockRanks = reactive<Record<string, number>>({});
   const result = ref<InspectResult | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
@@ -26,6 +28,7 @@ export const useArchitectureStore = defineStore('architecture', () => {
     inputSize: inputSize.value,
     swapped: BLOCK_NAMES.filter((b) => swapped.value.includes(b)),
     swap: { ...swap },
+    blockRanks: Object.fromEntries(Object.entries(blockRanks).filter(([b, r]) => swapped.value.includes(b) && r !== swap.depthMultiplier)),
   }));
   const blockParams = computed(
     () => new Map<string, BlockParams>((result.value?.blocks ?? []).map((b) => [b.name, b])),
@@ -35,6 +38,7 @@ export const useArchitectureStore = defineStore('architecture', () => {
     () =>
       result.value !== null &&
       JSON.stringify(result.value.model.swapped) === JSON.stringify(model.value.swapped) &&
+      JSON.stringify(result.value.model.blockRanks) === JSON.stringify(model.value.blockRanks) &&
       result.value.model.widthDivisor === widthDivisor.value,
   );
 
@@ -88,10 +92,19 @@ export const useArchitectureStore = defineStore('architecture', () => {
   function setNone(): void {
     swapped.value = [];
   }
-  function load(m: { widthDivisor: number; swapped: readonly string[]; swap: SwapSpec }): void {
+  function load(m: { widthDivisor: number; swapped: readonly string[]; swap: SwapSpec; blockRanks?: Record<string, number> }): void {
     widthDivisor.value = m.widthDivisor;
     swapped.value = [...m.swapped];
     Object.assign(swap, m.swap);
+    for (const k of Object.keys(blockRanks)) delete blockRanks[k];
+    Object.assign(blockRanks, m.blockRanks ?? {});
+  }
+  /** The depth multiplier `name` is swapped at. */
+  function rankOfBlock(name: string): number {
+    return blockRanks[name] ?? swap.depthMultiplier;
+  }
+  function setRank(name: string, r: number): void {
+    if (Number.isInteger(r) && r >= 1) blockRanks[name] = r;
   }
 
   watch(model, () => inspectSoon(), { deep: true, immediate: true });
@@ -102,6 +115,9 @@ export const useArchitectureStore = defineStore('architecture', () => {
     inputSize,
     swapped,
     swap,
+    blockRanks,
+    rankOfBlock,
+    setRank,
     result,
     loading,
     error,

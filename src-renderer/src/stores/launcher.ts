@@ -96,7 +96,7 @@ export const useLauncherStore = defineStore('launcher', () => {
   /** Carries the Architecture selection (width, swapped blocks, swap spec) into the draft. */
   function fromArchitecture(): void {
     const m = architecture.model;
-    draft.value.model = { widthDivisor: m.widthDivisor, swapped: [...m.swapped], swap: { ...m.swap } };
+    draft.value.model = { widthDivisor: m.widthDivisor, swapped: [...m.swapped], swap: { ...m.swap }, blockRanks: { ...m.blockRanks } };
     if (m.swapped.length > 0 && (draft.value.protocol === 'baseline' || draft.value.protocol === 'control')) {
       draft.value.protocol = 'manual';
     }
