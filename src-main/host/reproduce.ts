@@ -75,6 +75,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     distillEpochs: 4,
     threshold: { mode: 'relative', value: STUDY_RATIO },
     fineTunePreset: 'fast',
+    sensitivityRanks: [1, 2, 4],
     timing: {},
   },
   quick: {
@@ -244,7 +245,7 @@ export async function timeReproduced(host: Host, runs: ReproducedRuns, profile: 
   const ids = [runs.classical, runs.seed_protocol, runs.ours, runs.classical_equal_compute].map((r) => r.id);
   await host.timeInference(ids, profile.timing);
   const [classical, seed_protocol, ours, classical_equal_compute] = await Promise.all(ids.map((id) => host.getRun(id)));
-  return { classical, seed_protocol, ours, classical_equal_compute };
+  return { ...runs, classical, seed_protocol, ours, classical_equal_compute };
 }
 
 /** Median, min and max ms per image at each batch, with the runtime's provider and threads. */
