@@ -11,9 +11,9 @@ export function sensitivityOption(t: SensitivityResult, animation = true): Chart
     ...baseOption(animation),
     tooltip: { trigger: 'axis', confine: true },
     legend: { top: 0, left: 'center', itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11, color: '#475467' } },
-    grid: { left: 56, right: 20, top: 36, bottom: 56 },
-    xAxis: { type: 'category', data: labels, axisLabel: { rotate: 45, fontSize: 10 } },
-    yAxis: valueAxis(`${t.evaluatedOn} accuracy drop, points`, { nameGap: 40 }),
+    grid: { left: 40, right: 20, top: 36, bottom: 16, containLabel: true },
+    xAxis: { type: 'category', data: labels, axisLabel: { fontSize: 10, interval: 'auto', hideOverlap: true } },
+    yAxis: valueAxis(`${t.evaluatedOn} accuracy drop, points`, { nameGap: 40, axisLabel: { color: '#475467', fontSize: 11, hideOverlap: true, showMinLabel: false } }),
     series: t.ranks.map((r, i) => ({
       type: 'line' as const,
       name: `r = ${r}`,
