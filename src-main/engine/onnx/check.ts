@@ -3,26 +3,18 @@
  * Runtime, outputs compared. Relative error = max |onnx - engine| / max |engine| over the batch.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { OnnxCheck } from '../../contract';
 import { closeSession, openSession, runBatch, type SessionOptions } from './runtime';
 
 export const CHECK_TOLERANCE = 1e-4;
 export const CHECK_BATCH = 8;
-
-export interface ExportCheck {
-  images: number;
-  maxAbsError: number;
-  maxRelError: number;
-  tolerance: number;
-  passed: boolean;
-  provider: string;
-}
 
 /** A fixed batch of `n` normalised-looking inputs (seeded normal), NHWC. */
 export function fixedBatch(n: number, size: number, seed = 1234): tf.Tensor4D {
   return tf.randomNormal([n, size, size, 3], 0, 1, 'float32', seed) as tf.Tensor4D;
 }
 
-export async function checkExport(model: tf.LayersModel, bytes: Uint8Array, size: number, opts: SessionOptions = { threads: 1, provider: 'cpu' }): Promise<ExportCheck> {
+export async function checkExport(model: tf.LayersModel, bytes: Uint8Array, size: number, opts: SessionOptions = { threads: 1, provider: 'cpu' }): Promise<OnnxCheck> {
   const x = fixedBatch(CHECK_BATCH, size);
   const y = model.predict(x) as tf.Tensor;
   const [xs, ys] = [(await x.data()) as Float32Array, (await y.data()) as Float32Array];

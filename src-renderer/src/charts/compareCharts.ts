@@ -20,6 +20,7 @@ import {
   percent,
   valueAxis,
   TEXT_COLOR,
+  THINNED_LABELS,
   type ChartOption,
 } from './theme';
 
@@ -47,7 +48,7 @@ export function accuracyVsParamsOption(
       scale: true,
       nameGap: 26,
       boundaryGap: ['25%', '25%'],
-      axisLabel: { color: TEXT_COLOR, fontSize: 11, hideOverlap: true },
+      axisLabel: THINNED_LABELS,
     }),
     yAxis: valueAxis('test accuracy, %', {
       scale: true,
@@ -55,7 +56,7 @@ export function accuracyVsParamsOption(
       nameGap: 12,
       nameTextStyle: { align: 'left', color: TEXT_COLOR, fontSize: 11 },
       boundaryGap: ['25%', '25%'],
-      axisLabel: { color: TEXT_COLOR, fontSize: 11, hideOverlap: true },
+      axisLabel: THINNED_LABELS,
     }),
     series: points.map((r, i) => {
       const label = labels.get(r.id) ?? '?';
@@ -155,7 +156,7 @@ export function testAccOverlayOption(lines: readonly TimelineLine[], animation =
       minInterval: 1,
       splitLine: { show: false },
       axisLine: { show: true, lineStyle: { color: '#d0d5dd' } },
-      axisLabel: { color: TEXT_COLOR, fontSize: 11, hideOverlap: true },
+      axisLabel: THINNED_LABELS,
     },
     yAxis: valueAxis('test accuracy, %', {
       scale: true,

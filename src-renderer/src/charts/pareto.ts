@@ -4,7 +4,7 @@
  * frontier when no other run is at most as costly and more accurate.
  */
 import type { CompareRow } from '@contract';
-import { baseOption, escapeHtml, TEXT_COLOR, uniqueNames, valueAxis, type ChartOption } from './theme';
+import { baseOption, escapeHtml, THINNED_LABELS, uniqueNames, valueAxis, type ChartOption } from './theme';
 
 export interface ParetoPoint {
   id: string;
@@ -85,12 +85,12 @@ export function paretoOption(all: readonly CompareRow[], cost: ParetoCost, anima
     grid: { left: 56, right: 28, top: 40, bottom: 44 },
     // Ticks that would collide are hidden (the cost axis' first, which sits in the corner under the
     // accuracy axis' lowest); accuracy stays within 0..100 % (no tick below 0 %).
-    xAxis: valueAxis(c.axis, { scale: true, nameGap: 28, boundaryGap: ['15%', '15%'], axisLabel: { color: TEXT_COLOR, fontSize: 11, hideOverlap: true, showMinLabel: false } }),
+    xAxis: valueAxis(c.axis, { scale: true, nameGap: 28, boundaryGap: ['15%', '15%'], axisLabel: { ...THINNED_LABELS, showMinLabel: false } }),
     yAxis: valueAxis('accuracy, %', {
       nameGap: 40,
       min: (v: { min: number }) => Math.max(0, Math.floor(v.min - 5)),
       max: (v: { max: number }) => Math.min(100, Math.ceil(v.max + 5)),
-      axisLabel: { color: TEXT_COLOR, fontSize: 11, hideOverlap: true },
+      axisLabel: THINNED_LABELS,
     }),
     series,
   } as ChartOption;

@@ -3,7 +3,7 @@
  * a heat strip for the architecture diagram (the drop at one r, scaled to the table's largest).
  */
 import { BLOCKS, type SensitivityResult } from '@contract';
-import { PALETTE, baseOption, valueAxis, type ChartOption } from './theme';
+import { PALETTE, THINNED_LABELS, baseOption, valueAxis, type ChartOption } from './theme';
 
 export function sensitivityOption(t: SensitivityResult, animation = true): ChartOption {
   const labels = BLOCKS.map((b) => b.label);
@@ -13,7 +13,7 @@ export function sensitivityOption(t: SensitivityResult, animation = true): Chart
     legend: { top: 0, left: 'center', itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11, color: '#475467' } },
     grid: { left: 40, right: 20, top: 36, bottom: 16, containLabel: true },
     xAxis: { type: 'category', data: labels, axisLabel: { fontSize: 10, interval: 'auto', hideOverlap: true } },
-    yAxis: valueAxis(`${t.evaluatedOn} accuracy drop, points`, { nameGap: 40, axisLabel: { color: '#475467', fontSize: 11, hideOverlap: true, showMinLabel: false } }),
+    yAxis: valueAxis(`${t.evaluatedOn} accuracy drop, points`, { nameGap: 40, axisLabel: { ...THINNED_LABELS, showMinLabel: false } }),
     series: t.ranks.map((r, i) => ({
       type: 'line' as const,
       name: `r = ${r}`,

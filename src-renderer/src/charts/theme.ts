@@ -26,6 +26,9 @@ export const PALETTE = ['#2f6fed', '#0f9d8a', '#d98a00', '#7a5af8', '#e04f6a', '
 export const GRID_COLOR = '#eceef2';
 export const TEXT_COLOR = '#475467';
 
+/** Axis labels that hide a tick's label rather than draw it over its neighbour. */
+export const THINNED_LABELS = { color: TEXT_COLOR, fontSize: 11, hideOverlap: true } as const;
+
 export function valueAxis(name: string, extra: Record<string, unknown> = {}) {
   return {
     type: 'value' as const,
