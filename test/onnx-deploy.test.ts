@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError, BlockLatencyReport, HostMethod, InferenceTiming, OnnxEvalResult, OnnxExportResult, RunRecord } from '../src-main/contract';
 import { exportOnnx } from '../src-main/engine/onnx/export';
 import { convGraph } from '../src-main/engine/onnx/latency';
+import { closeSession, openSession, runBatch } from '../src-main/engine/onnx/runtime';
 import { decodeModel, encodeModel } from '../src-main/engine/onnx/proto';
 import { buildResNet50 } from '../src-main/engine/resnet';
 import { createHost, type Host } from '../src-main/host/host';
@@ -159,6 +160,40 @@ describe('timeInference', () => {
     expect(md).toMatch(/\| tiny swapped \| engine \(TF\.js/);
     expect((await refusal('timeInference', [baseline], { repeats: 2 })).message).toMatch(/at least 5 repeats/);
   }, 120_000);
+});
+
+describe('latency graphs', () => {
+  it('the separable graph at depth multiplier r is depthwise 3x3 (M -> rM, channel c*r + k) then 1x1 + bias, by its definition', async () => {
+    const [m, n, side, r] = [3, 5, 4, 2];
+    const bytes = convGraph(m, n, side, true, r);
+    const doc = decodeModel(bytes) as { graph: { initializer: { name: string; dims: number[]; rawData: Uint8Array }[] } };
+    const init = (prefix: string) => {
+      const t = doc.graph.initializer.find((i) => i.name.startsWith(prefix))!;
+      const raw = Uint8Array.from(t.rawData);
+      return { dims: t.dims.map(Number), data: new Float32Array(raw.buffer) };
+    };
+    const [dw, pw, bias] = [init('dw_W'), init('pw_W'), init('pw_B')];
+    expect(dw.dims).toEqual([m * r, 1, 3, 3]);
+    expect(pw.dims).toEqual([n, m * r, 1, 1]);
+    const x = Float32Array.from({ length: 2 * m * side * side }, (_, i) => Math.sin(i * 0.7));
+    const s = await openSession(bytes, { threads: 1, provider: 'cpu' });
+    const got = await runBatch(s, x, [2, m, side, side]);
+    await closeSession(s);
+    await tf.setBackend('cpu');
+    const want = tf.tidy(() => {
+      const nhwc = tf.transpose(tf.tensor4d(x, [2, m, side, side]), [0, 2, 3, 1]) as tf.Tensor4D;
+      // ONNX [c*r + k, 1, h, w] -> TF depthwise filter [h, w, c, k]
+      const filter = tf.transpose(tf.tensor4d(dw.data, [m, r, 3, 3]), [2, 3, 0, 1]) as tf.Tensor4D;
+      const mid = tf.depthwiseConv2d(nhwc, filter, 1, 'same');
+      const point = tf.transpose(tf.tensor4d(pw.data, [n, m * r, 1, 1]), [2, 3, 1, 0]) as tf.Tensor4D;
+      const y = tf.add(tf.conv2d(mid, point, 1, 'valid'), tf.tensor1d(bias.data));
+      return tf.transpose(y, [0, 3, 1, 2]).dataSync();
+    });
+    expect(got.length).toBe(2 * n * side * side);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    expect(worst).toBeLessThan(1e-5);
+  });
 });
 
 describe('blockLatency', () => {

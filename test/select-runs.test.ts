@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runModel, type RunRecord } from '../src-main/contract';
+import { BLOCKS, runModel, type RunRecord } from '../src-main/contract';
 import { inspectModel } from '../src-main/engine/params';
 import { createHost, type Host } from '../src-main/host/host';
 import { makeTinyCifarZip } from './helpers/tiny-cifar';
@@ -68,6 +68,21 @@ describe('sensitivity run', () => {
     expect(sens.weightsPath, 'a table, not a model').toBeNull();
   });
 
+  it('times the baseline in ONNX Runtime: whole model and each block dense vs separable at each r, ms saved per row', () => {
+    const t = sens.final!.sensitivity!;
+    const l = t.latency!;
+    expect(l, t.latencyNote ?? '').toBeTruthy();
+    expect(l).toMatchObject({ provider: 'cpu', threads: 1, batch: 64 });
+    expect(l.classicalMs).toBeGreaterThan(0);
+    expect(t.classical.ms).toBe(l.classicalMs);
+    expect(l.blocks.map((b) => b.block)).toEqual(BLOCKS.map((b) => b.name));
+    for (const b of l.blocks) expect(Object.keys(b.separableMs).sort(), b.block).toEqual(['1', '2']);
+    for (const row of t.rows) {
+      const b = l.blocks.find((x) => x.block === row.block)!;
+      expect(row.msSaved, `${row.label} r=${row.r}`).toBeCloseTo(b.denseMs - b.separableMs[String(row.r)], 12);
+    }
+  });
+
   it('refuses depth multipliers no block can use, naming the range', async () => {
     await expect(host.startRun({ ...common(), protocol: 'sensitivity', baselineRunId: baseline.id, sensitivity: { ranks: [1, 12] } })).rejects.toThrow(/depth multiplier 12 fits no block: .*use ranks 1 to/);
   });
@@ -95,7 +110,29 @@ describe('budget run (ours on the chosen blocks)', () => {
     await expect(ask(120)).rejects.toThrow(/above the classical model's .*reachable with this sensitivity table: .* to .*\(100%, the classical model\)/);
     await expect(ask(1)).rejects.toThrow(/cannot be met even with every swap; reachable/);
     await expect(host.startRun({ ...common(), protocol: 'ours', epochs: 1, baselineRunId: baseline.id, budget: { sensitivityRunId: baseline.id, value: 90 } })).rejects.toThrow(/not a finished sensitivity run/);
+    await expect(host.startRun({ ...common(), protocol: 'ours', epochs: 1, baselineRunId: baseline.id, budget: { sensitivityRunId: sens.id, kind: 'ms', unit: 'percent', value: 0.01 } })).rejects.toThrow(
+      /a budget of [\d.]+ ms\/image cannot be met even with every swap; reachable with this sensitivity table: [\d.]+ ms\/image/,
+    );
   });
+
+  it('plans an inference-time budget from the run\'s ONNX Runtime table when one is reachable', async () => {
+    const t = sens.final!.sensitivity!;
+    const best = t.rows.filter((x) => (x.msSaved ?? 0) > 0);
+    // At 1/32 width a separable conv can be slower than the dense one in ONNX Runtime; then only
+    // the classical model meets a time budget, and a budget of 100% plans no swap at all.
+    const value = best.length ? t.classical.ms! - Math.max(...best.map((x) => x.msSaved!)) / 2 : t.classical.ms!;
+    const { id } = await host.startRun({ ...common(), protocol: 'ours', epochs: 1, baselineRunId: baseline.id, optimiser: { preset: 'fast' }, budget: { sensitivityRunId: sens.id, kind: 'ms', unit: 'absolute', value } });
+    const run = await host.getRun(id);
+    await host.cancelRun(id).catch(() => undefined);
+    await host.idle();
+    if (run.config.protocol !== 'ours') throw new Error('not an ours run');
+    const plan = run.config.budget!.plan!;
+    expect(plan.classicalCost).toBe(t.classical.ms);
+    expect(plan.cost).toBeLessThanOrEqual(value + 1e-12);
+    const saved = Object.entries(plan.ranks).reduce((s, [b, r]) => s + t.rows.find((x) => x.block === b && x.r === r)!.msSaved!, 0);
+    expect(plan.cost).toBeCloseTo(t.classical.ms! - saved, 12);
+    expect(Object.keys(plan.ranks).length > 0).toBe(best.length > 0);
+  }, 120_000);
 });
 
 describe('greedy on validation', () => {

@@ -18,7 +18,7 @@ import { buildResNet50, buildResNet50Tail, prefixModel } from '../src-main/engin
 import { BudgetError, planBudget, reachableRange } from '../src-main/engine/select/budget';
 import { modelMacs } from '../src-main/engine/select/cost';
 import { chooseSwaps, chooseSwapsBruteForce, type KnapsackItem } from '../src-main/engine/select/knapsack';
-import { sensitivityAnalysis } from '../src-main/engine/select/sensitivity';
+import { msSaved, sensitivityAnalysis } from '../src-main/engine/select/sensitivity';
 import { copyWeightsByName } from '../src-main/engine/swap';
 import { rng } from '../src-main/engine/train';
 import { makeTinyCifarZip } from './helpers/tiny-cifar';
@@ -215,5 +215,46 @@ describe('sensitivity analysis on a tiny model (real engine)', () => {
     const tooSmall = () => planBudget(table, { sensitivityRunId: 'x', kind: 'macs', unit: 'absolute', value: reachableRange(table, 'macs').min - 1 });
     expect(tooSmall).toThrow(BudgetError);
     expect(tooSmall).toThrow(/cannot be met even with every swap; reachable with this sensitivity table: .* MACs/);
+  });
+
+  it('plans an inference-time budget from a latency table: predicted ms = classical - the chosen blocks\' savings', () => {
+    // A latency table as the sensitivity run measures it (ONNX Runtime ms/image); here stage-shaped numbers
+    // so the plan can be checked against the definition: dense minus separable per block and r.
+    const latency = {
+      provider: 'cpu',
+      threads: 1,
+      ortVersion: 'test',
+      batch: 64,
+      classicalMs: 5,
+      blocks: BLOCKS.map((b) => ({ block: b.name, denseMs: 0.1 * (6 - b.stage), separableMs: { '1': 0.02, '2': 0.04, '4': 0.5 } })),
+    };
+    const withTime: SensitivityResult = {
+      ...table,
+      latency,
+      classical: { ...table.classical, ms: latency.classicalMs },
+      rows: table.rows.map((row) => ({ ...row, msSaved: msSaved(latency, row.block, row.r) })),
+    };
+    const row = withTime.rows.find((x) => x.block === 'conv4_block1' && x.r === 4)!;
+    expect(row.msSaved, 'r = 4 slower than dense: a negative saving').toBeCloseTo(0.2 - 0.5, 12);
+    const plan = planBudget(withTime, { sensitivityRunId: 'x', kind: 'ms', unit: 'percent', value: 80 });
+    expect(plan.classicalCost).toBe(5);
+    expect(plan.target).toBeCloseTo(4, 12);
+    const saved = Object.entries(plan.ranks).reduce((s, [b, r]) => s + msSaved(latency, b, r)!, 0);
+    expect(plan.cost).toBeCloseTo(5 - saved, 12);
+    expect(plan.cost).toBeLessThanOrEqual(plan.target + 1e-12);
+    expect(Object.values(plan.ranks), 'never a swap that is slower than the dense conv').not.toContain(4);
+    expect(() => planBudget(withTime, { sensitivityRunId: 'x', kind: 'ms', unit: 'percent', value: 1 })).toThrow(/cannot be met even with every swap; reachable with this sensitivity table: [\d.]+ ms\/image/);
+    const none = { ...table, latency: null, latencyNote: 'ONNX Runtime could not time the model: no binding' };
+    const refusal = (() => {
+      try {
+        planBudget(none, { sensitivityRunId: 'x', kind: 'ms', unit: 'percent', value: 80 });
+      } catch (e) {
+        return e as BudgetError;
+      }
+      return null;
+    })();
+    expect(refusal).toBeInstanceOf(BudgetError);
+    expect(refusal!.field).toBe('budget.kind');
+    expect(refusal!.message).toMatch(/no ONNX Runtime latency table \(ONNX Runtime could not time the model: no binding\).*budget parameters, MiB or MACs/);
   });
 });

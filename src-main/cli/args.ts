@@ -1,6 +1,6 @@
 /** Command-line parsing for dwswap (node:util parseArgs, strict: unknown flags are errors). */
 import { parseArgs } from 'node:util';
-import { BLOCK_NAMES, normaliseBlockName } from '../contract';
+import { BLOCK_NAMES, normaliseBlockName, type BudgetKind } from '../contract';
 
 export class CliError extends Error {
   readonly code = 'bad-input';
@@ -156,10 +156,10 @@ export function parseRanks(v: string | undefined): number[] | undefined {
   });
 }
 
-/** `params:70%`, `mib:80%`, `macs:50%`, `params:20000`: a budget's kind, value and unit. */
-export function parseBudget(v: string): { kind: 'params' | 'mib' | 'macs'; value: number; unit: 'absolute' | 'percent' } {
-  const m = /^(params|mib|macs):([0-9.e+]+)(%?)$/.exec(v.trim());
+/** `params:70%`, `mib:80%`, `macs:50%`, `ms:60%`, `params:20000`: a budget's kind, value and unit (ms = ms/image in ONNX Runtime). */
+export function parseBudget(v: string): { kind: BudgetKind; value: number; unit: 'absolute' | 'percent' } {
+  const m = /^(params|mib|macs|ms):([0-9.e+]+)(%?)$/.exec(v.trim());
   const value = m ? Number(m[2]) : NaN;
-  if (!m || !(value > 0)) throw new CliError(`--budget must be KIND:VALUE with KIND params, mib or macs and VALUE a number or percentage of the classical model, e.g. params:70% or mib:0.3; got '${v}'`);
-  return { kind: m[1] as 'params' | 'mib' | 'macs', value, unit: m[3] ? 'percent' : 'absolute' };
+  if (!m || !(value > 0)) throw new CliError(`--budget must be KIND:VALUE with KIND params, mib, macs or ms (inference ms/image in ONNX Runtime) and VALUE a number or percentage of the classical model, e.g. params:70%, mib:0.3 or ms:60%; got '${v}'`);
+  return { kind: m[1] as BudgetKind, value, unit: m[3] ? 'percent' : 'absolute' };
 }

@@ -25,8 +25,9 @@ export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (h
   --val-fraction X   validation split carved from the training images (default 0.1; a run from a
                      baseline uses the baseline's); greedy keeps swaps by accuracy on it
   --select-on test   the study's exact protocol: greedy chooses by TEST accuracy (leaks the test set)
-  --budget KIND:V    with --protocol ours --sensitivity RUN_ID: params|mib|macs, absolute or % of the
-                     classical (e.g. params:70%); blocks and r chosen to minimise the predicted loss
+  --budget KIND:V    with --protocol ours --sensitivity RUN_ID: params|mib|macs|ms, absolute or % of the
+                     classical (e.g. params:70%, ms:60% = inference ms/image in ONNX Runtime, from
+                     the sensitivity run's latency table); blocks and r chosen to minimise the predicted loss
   --store DIR   where runs are kept (default ./data, or $DWSWAP_HOME)
   $DWSWAP_MEMORY_MB  memory a run may plan for; a run needing more is refused (default: this machine's RAM)
   LIST          block names separated by commas: conv2_1,conv3_2 (or conv2_block1, block_conv2_1)
@@ -89,14 +90,21 @@ export function showRun(r: RunRecord): string {
 
 /** The sensitivity table, one line per (block, r). */
 export function sensitivityTable(t: SensitivityResult): string {
-  const head = `${pad('block', 9)} ${lpad('r', 2)} ${lpad('acc', 7)} ${lpad('drop', 8)} ${lpad('kernel err', 10)} ${lpad('params saved', 12)} ${lpad('MiB saved', 9)} ${lpad('MACs saved', 12)}`;
+  const ms = (r: SensitivityResult['rows'][number]) => (r.msSaved == null ? '' : ` ${lpad(r.msSaved.toFixed(4), 9)}`);
+  const head = `${pad('block', 9)} ${lpad('r', 2)} ${lpad('acc', 7)} ${lpad('drop', 8)} ${lpad('kernel err', 10)} ${lpad('params saved', 12)} ${lpad('MiB saved', 9)} ${lpad('MACs saved', 12)}${t.latency ? ` ${lpad('ms saved', 9)}` : ''}`;
   const rows = t.rows.map(
     (r) =>
-      `${pad(r.label, 9)} ${lpad(String(r.r), 2)} ${lpad(r.acc.toFixed(4), 7)} ${lpad(r.drop.toFixed(4), 8)} ${lpad(r.kernelError.toFixed(4), 10)} ${lpad(num(r.paramsSaved), 12)} ${lpad(r.mibSaved.toFixed(4), 9)} ${lpad(num(r.costSaved), 12)}`,
+      `${pad(r.label, 9)} ${lpad(String(r.r), 2)} ${lpad(r.acc.toFixed(4), 7)} ${lpad(r.drop.toFixed(4), 8)} ${lpad(r.kernelError.toFixed(4), 10)} ${lpad(num(r.paramsSaved), 12)} ${lpad(r.mibSaved.toFixed(4), 9)} ${lpad(num(r.costSaved), 12)}${ms(r)}`,
   );
+  const l = t.latency;
+  const latency = l
+    ? [`ms saved: per image in ONNX Runtime ${l.ortVersion} (${l.provider}, ${l.threads} thread, batch ${l.batch}), the block's dense 3x3 conv minus its replacement; classical model ${l.classicalMs.toFixed(4)} ms/image`]
+    : t.latencyNote
+      ? [`no inference-time column: ${t.latencyNote}`]
+      : [];
   const foot = `baseline accuracy ${t.baselineAcc.toFixed(4)} on ${t.images} images of the ${SELECT_ON_LABEL[t.evaluatedOn]}; SVD init + BatchNorm re-estimation, no training; ${t.seconds.toFixed(1)} s`;
   const skipped = t.skipped.length ? [`left out: ${t.skipped.map((s) => `${s.block} r=${s.r} (${s.reason})`).join(', ')}`] : [];
-  return [head, ...rows, '', foot, ...skipped].join('\n');
+  return [head, ...rows, '', foot, ...latency, ...skipped].join('\n');
 }
 
 function eta(s: number): string {

@@ -86,16 +86,17 @@ export const SensitivityConfigSchema = z.object({
 });
 export type SensitivityConfig = z.infer<typeof SensitivityConfigSchema>;
 
-export const BUDGET_KINDS = ['params', 'mib', 'macs'] as const;
+export const BUDGET_KINDS = ['params', 'mib', 'macs', 'ms'] as const;
 export type BudgetKind = (typeof BUDGET_KINDS)[number];
-export const BUDGET_UNIT: Record<BudgetKind, string> = { params: 'parameters', mib: 'MiB', macs: 'MACs' };
+/** `ms`: inference time, ms per image in ONNX Runtime, from the sensitivity run's latency table. */
+export const BUDGET_UNIT: Record<BudgetKind, string> = { params: 'parameters', mib: 'MiB', macs: 'MACs', ms: 'ms/image (ONNX Runtime)' };
 
 /** The knapsack's answer, filled in by the host before the run starts (a run is data). */
 export const BudgetPlanSchema = z.object({
   ranks: z.record(z.string(), z.number().int().min(1)),
   /** Sum of the chosen blocks' sensitivity drops (accuracy points, 0..1). */
   predictedDrop: z.number(),
-  /** The model's cost (params, MiB or MACs) with the chosen swaps, and the classical model's. */
+  /** The model's cost (params, MiB, MACs or predicted ms/image) with the chosen swaps, and the classical model's. */
   cost: z.number(),
   classicalCost: z.number(),
   target: z.number(),
@@ -104,7 +105,7 @@ export const BudgetPlanSchema = z.object({
 });
 export type BudgetPlan = z.infer<typeof BudgetPlanSchema>;
 
-/** A target on parameters, MiB or MACs (absolute, or % of the classical model): ours on the chosen blocks. */
+/** A target on parameters, MiB, MACs or inference time (absolute, or % of the classical model): ours on the chosen blocks. */
 export const BudgetConfigSchema = z.object({
   sensitivityRunId: z.string().min(1, 'choose a finished sensitivity run'),
   kind: z.enum(BUDGET_KINDS).default('params'),

@@ -110,6 +110,20 @@ export interface BlockLatency {
   speedup: number;
 }
 
+/**
+ * ONNX Runtime latencies an inference-time budget reads (ms per image, medians at `batch`): the
+ * whole classical model, and per block its dense 3x3 conv and the separable replacement at each r
+ * (keys are r as strings). Measured in the sensitivity run on the machine it ran on.
+ */
+export interface LatencyTable {
+  provider: string;
+  threads: number;
+  ortVersion: string;
+  batch: number;
+  classicalMs: number;
+  blocks: { block: string; denseMs: number; separableMs: Record<string, number> }[];
+}
+
 export interface BlockLatencyReport {
   machine: string;
   provider: string;

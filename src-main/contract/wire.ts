@@ -3,7 +3,7 @@
  * Only type imports, so the sandboxed preload can import this without bundling zod.
  */
 import type { BackendName, ModelConfig, ModelConfigInput, RunConfig, RunConfigInput, SelectOn } from './config';
-import type { BlockLatencyReport, InferenceTiming, InferenceTimingInput, OnnxEvalResult, OnnxExportResult } from './deploy';
+import type { BlockLatencyReport, InferenceTiming, InferenceTimingInput, LatencyTable, OnnxEvalResult, OnnxExportResult } from './deploy';
 import type { ProtocolKind } from './protocols';
 
 // ---------------------------------------------------------------------------------------------
@@ -75,8 +75,13 @@ export interface SensitivityRow {
   kernelError: number;
   paramsSaved: number;
   mibSaved: number;
-  /** Cost saved by this swap in `SensitivityResult.costUnit` (MACs until an ONNX Runtime latency table exists). */
+  /** Multiply-adds per image saved by this swap (`SensitivityResult.costUnit`). */
   costSaved: number;
+  /**
+   * ms per image saved in ONNX Runtime (the block's dense 3x3 conv minus its separable replacement,
+   * from `SensitivityResult.latency`; negative when the swap is slower); null without that table.
+   */
+  msSaved?: number | null;
 }
 
 export interface SensitivityResult {
@@ -87,9 +92,13 @@ export interface SensitivityResult {
   /** Multipliers left out because r > min(9, N) for that block (the factorisation is exact before). */
   skipped: { block: string; r: number; reason: string }[];
   costUnit: 'MACs';
-  classical: { params: number; mib: number; cost: number };
+  /** `ms`: the classical model's ms per image in ONNX Runtime, when `latency` was measured. */
+  classical: { params: number; mib: number; cost: number; ms?: number | null };
   rows: SensitivityRow[];
   seconds: number;
+  /** The ONNX Runtime latency table inference-time budgets read; absent when ONNX Runtime could not run (`latencyNote` says why). */
+  latency?: LatencyTable | null;
+  latencyNote?: string | null;
 }
 
 /** A budget run's prediction next to its outcome (accuracy points on the selection set). */

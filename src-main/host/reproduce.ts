@@ -218,7 +218,9 @@ function selectionJson(runs: ReproduceRuns) {
       baseline_acc: t.baselineAcc,
       seconds: t.seconds,
       cost_unit: t.costUnit,
-      rows: t.rows.map((r) => ({ block: r.label, r: r.r, acc: r.acc, drop: r.drop, kernel_error: r.kernelError, params_saved: r.paramsSaved, mib_saved: r.mibSaved, macs_saved: r.costSaved })),
+      latency: t.latency ?? null,
+      latency_note: t.latencyNote ?? null,
+      rows: t.rows.map((r) => ({ block: r.label, r: r.r, acc: r.acc, drop: r.drop, kernel_error: r.kernelError, params_saved: r.paramsSaved, mib_saved: r.mibSaved, macs_saved: r.costSaved, ms_saved: r.msSaved ?? null })),
       skipped: t.skipped,
     },
     budget_vs_greedy: {

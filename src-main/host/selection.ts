@@ -19,7 +19,7 @@ export function resolveSelection(config: RunConfig, baseline: RunRecord | null, 
     try {
       config.budget = { ...config.budget, plan: planBudget(sensitivityOf(config.budget.sensitivityRunId), config.budget) };
     } catch (e) {
-      if (e instanceof BudgetError) throw new HostError('bad-input', e.message, 'budget.value');
+      if (e instanceof BudgetError) throw new HostError('bad-input', e.message, e.field);
       throw e;
     }
   }

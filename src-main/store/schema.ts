@@ -45,6 +45,16 @@ const SensitivityRowSchema = z.object({
   paramsSaved: metric,
   mibSaved: metric,
   costSaved: metric,
+  msSaved: metric.nullable().optional(),
+});
+
+const LatencyTableSchema = z.object({
+  provider: z.string(),
+  threads: count,
+  ortVersion: z.string(),
+  batch: count,
+  classicalMs: metric,
+  blocks: z.array(z.object({ block: blockName, denseMs: metric, separableMs: z.record(z.string(), metric) })),
 });
 
 const SensitivitySchema = z.object({
@@ -54,9 +64,11 @@ const SensitivitySchema = z.object({
   ranks: z.array(count),
   skipped: z.array(z.object({ block: z.string(), r: count, reason: z.string() })),
   costUnit: z.literal('MACs'),
-  classical: z.object({ params: metric, mib: metric, cost: metric }),
+  classical: z.object({ params: metric, mib: metric, cost: metric, ms: metric.nullable().optional() }),
   rows: z.array(SensitivityRowSchema),
   seconds: metric,
+  latency: LatencyTableSchema.nullable().optional(),
+  latencyNote: z.string().nullable().optional(),
 });
 
 const FinalSchema = z.object({

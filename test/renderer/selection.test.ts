@@ -89,6 +89,8 @@ describe('run card text', () => {
     expect(budgetText(withPlan, { budget: { predictedDrop: 0.02, zeroShotDrop: 0.03, finalDrop: 0.01 } } as never)).toBe(
       '70% of the classical parameters: 1 blocks (conv2_1:1); predicted validation drop 2.00 pts; measured after SVD + BN 3.00 pts, after distillation 1.00 pts',
     );
+    const onTime = RunConfigSchema.parse({ ...base, budget: { sensitivityRunId: 's', kind: 'ms', value: 90, plan: { ranks: { conv4_block1: 2 }, predictedDrop: 0.01, cost: 2.25, classicalCost: 2.5, target: 2.25, baselineAcc: 0.5, evaluatedOn: 'validation' } } }) as RunConfigOf<'ours'>;
+    expect(budgetText(onTime)).toBe('90% of the classical ms/image (ONNX Runtime): 1 blocks (conv4_1:2); predicted validation drop 1.00 pts; predicted 2.2500 of the classical 2.5000 ms/image');
   });
 });
 

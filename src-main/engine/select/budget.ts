@@ -1,5 +1,6 @@
 /**
- * From a target (parameters, MiB or MACs; absolute or % of the classical model) and a sensitivity
+ * From a target (parameters, MiB, MACs or inference time in ONNX Runtime; absolute or % of the
+ * classical model) and a sensitivity
  * table to the blocks and per-block depth multipliers that meet it with the least predicted
  * accuracy loss (the sum of the chosen swaps' measured drops).
  */
@@ -10,15 +11,29 @@ import { chooseSwaps, type KnapsackItem } from './knapsack';
 export class BudgetError extends Error {
   override name = 'BudgetError';
   readonly code = 'bad-input';
+  /** The budget field to fix: the value (out of range) or the kind (no latency table for `ms`). */
+  constructor(
+    message: string,
+    readonly field: 'budget.value' | 'budget.kind' = 'budget.value',
+  ) {
+    super(message);
+  }
 }
 
 const savedOf: Record<BudgetKind, (r: SensitivityRow) => number> = {
   params: (r) => r.paramsSaved,
   mib: (r) => r.mibSaved,
   macs: (r) => r.costSaved,
+  ms: (r) => r.msSaved ?? Number.NaN,
 };
 
 function classicalOf(t: SensitivityResult, kind: BudgetKind): number {
+  if (kind === 'ms') {
+    if (!t.latency || t.classical.ms == null) {
+      throw new BudgetError(`this sensitivity run has no ONNX Runtime latency table (${t.latencyNote ?? 'it was measured before inference-time budgets existed'}), so an inference-time budget cannot be planned from it; budget parameters, MiB or MACs, or run the sensitivity analysis again where ONNX Runtime loads`, 'budget.kind');
+    }
+    return t.classical.ms;
+  }
   return kind === 'params' ? t.classical.params : kind === 'mib' ? t.classical.mib : t.classical.cost;
 }
 
@@ -31,6 +46,7 @@ function knapsackItems(t: SensitivityResult, kind: BudgetKind): KnapsackItem[] {
 
 function show(kind: BudgetKind, v: number): string {
   if (kind === 'mib') return `${v.toFixed(3)} MiB`;
+  if (kind === 'ms') return `${v.toFixed(4)} ms/image`;
   return `${Math.round(v).toLocaleString('en-US')} ${BUDGET_UNIT[kind]}`;
 }
 

@@ -3,10 +3,11 @@
  * of its trained 3x3 kernel, the BatchNorm statistics from that block on re-estimated (on the
  * network from that block on, fed the baseline's activations), no training; the accuracy it keeps
  * on the evaluation set (the validation split unless told otherwise), the kernel's reconstruction
- * error, and what the swap saves in parameters, MiB and cost (MACs).
+ * error, and what the swap saves in parameters, MiB, MACs and (with an ONNX Runtime latency table)
+ * inference time.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BLOCKS, ModelConfigSchema, type ModelConfig, type SelectOn, type SensitivityResult, type SensitivityRow } from '../../contract';
+import { BLOCKS, ModelConfigSchema, type LatencyTable, type ModelConfig, type SelectOn, type SensitivityResult, type SensitivityRow } from '../../contract';
 import { yieldToLoop } from '../data/types';
 import { evaluate, weightsMiB } from '../metrics';
 import { inspectModel, maxRank } from '../params';
@@ -24,6 +25,10 @@ export interface SensitivityOptions {
   evaluatedOn: SelectOn;
   signal?: AbortSignal;
   cost?: CostModel;
+  /** ONNX Runtime latencies (measured before the analysis); rows then carry ms saved. */
+  latency?: LatencyTable | null;
+  /** Why there is no latency table, when there is none. */
+  latencyNote?: string | null;
   /** After each candidate: candidates done, their total, seconds so far. */
   onProgress?: (done: number, total: number, seconds: number, row: SensitivityRow | null) => void;
 }
@@ -48,6 +53,13 @@ export function sensitivityCandidates(base: Net, ranks: number[]): { todo: Candi
     }
   }
   return { todo, skipped };
+}
+
+/** ms per image a swap of `block` at r saves in ONNX Runtime, from the latency table; null without one. */
+export function msSaved(t: LatencyTable | null | undefined, block: string, r: number): number | null {
+  const b = t?.blocks.find((x) => x.block === block);
+  const sep = b?.separableMs[String(r)];
+  return b && sep !== undefined ? b.denseMs - sep : null;
 }
 
 /** The prefix's output for every image of `x`, in inference mode, computed in batches. */
@@ -121,6 +133,7 @@ export async function sensitivityAnalysis(base: Net, data: { train: TensorData; 
         paramsSaved,
         mibSaved: weightsMiB(paramsSaved),
         costSaved: cost.blockConv(base.config, c.block, null) - cost.blockConv(base.config, c.block, c.r),
+        msSaved: msSaved(opts.latency, c.block, c.r),
       };
       rows.push(row);
       opts.onProgress?.(rows.length, todo.length, (performance.now() - t0) / 1000, row);
@@ -137,8 +150,10 @@ export async function sensitivityAnalysis(base: Net, data: { train: TensorData; 
     skipped,
     costUnit: cost.unit,
     // The baseline as given (the classical model when nothing is swapped in it, as usual).
-    classical: { params: classical.totalParams, mib: classical.weightsMiB, cost: cost.total(base.config) },
+    classical: { params: classical.totalParams, mib: classical.weightsMiB, cost: cost.total(base.config), ms: opts.latency?.classicalMs ?? null },
     rows,
     seconds: (performance.now() - t0) / 1000,
+    latency: opts.latency ?? null,
+    latencyNote: opts.latency ? null : (opts.latencyNote ?? null),
   };
 }

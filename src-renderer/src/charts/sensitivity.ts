@@ -39,6 +39,6 @@ export function sensitivityHeat(t: SensitivityResult, r: number): Record<string,
   const rows = t.rows.filter((x) => x.r === r);
   const worst = Math.max(1e-9, ...rows.map((x) => x.drop));
   return Object.fromEntries(
-    rows.map((x) => [x.block, { level: Math.max(0, x.drop) / worst, text: `${x.label} at r = ${r}: ${(x.drop * 100).toFixed(2)} points ${x.drop >= 0 ? 'lost' : 'gained'} on ${t.evaluatedOn}, kernel error ${x.kernelError.toFixed(3)}, ${x.paramsSaved.toLocaleString('en-US')} params saved` }]),
+    rows.map((x) => [x.block, { level: Math.max(0, x.drop) / worst, text: `${x.label} at r = ${r}: ${(x.drop * 100).toFixed(2)} points ${x.drop >= 0 ? 'lost' : 'gained'} on ${t.evaluatedOn}, kernel error ${x.kernelError.toFixed(3)}, ${x.paramsSaved.toLocaleString('en-US')} params saved${x.msSaved == null ? '' : `, ${(x.msSaved * 1000).toFixed(1)} µs/image ${x.msSaved >= 0 ? 'saved' : 'added'} in ONNX Runtime`}` }]),
   );
 }

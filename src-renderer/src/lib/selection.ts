@@ -32,5 +32,6 @@ export function budgetText(c: { budget?: BudgetConfig }, final?: FinalMetrics | 
   if (!p) return `${target} (not planned yet)`;
   const out = final?.budget;
   const measured = out ? `; measured after SVD + BN ${points(out.zeroShotDrop)}, after distillation ${points(out.finalDrop)}` : '';
-  return `${target}: ${Object.keys(p.ranks).length} blocks (${Object.entries(p.ranks).map(([k, r]) => `${label(k)}:${r}`).join(', ') || 'none'}); predicted ${p.evaluatedOn} drop ${points(p.predictedDrop)}${measured}`;
+  const time = b.kind === 'ms' ? `; predicted ${p.cost.toFixed(4)} of the classical ${p.classicalCost.toFixed(4)} ms/image` : '';
+  return `${target}: ${Object.keys(p.ranks).length} blocks (${Object.entries(p.ranks).map(([k, r]) => `${label(k)}:${r}`).join(', ') || 'none'}); predicted ${p.evaluatedOn} drop ${points(p.predictedDrop)}${time}${measured}`;
 }
