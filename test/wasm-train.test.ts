@@ -11,6 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Cifar } from '../src-main/engine/data';
 import { installCpuKernels } from '../src-main/engine/cpu-kernels';
+import { FusedAdam, setLearningRate } from '../src-main/engine/optim';
+import { ADAM_KERNEL } from '../src-main/engine/wasm/adam';
 import { startWasm } from '../src-main/engine/wasm/load';
 import { maxDiff, resumeDifference, runScenario, tinyCifar, type ScenarioResult } from './helpers/backend-runs';
 
@@ -54,5 +56,39 @@ describe('training on the wasm backend', () => {
   it('resumes a cancelled run bit-identically', async () => {
     const r = await resumeDifference(cifar);
     expect(r.maxDiff, `final loss ${r.resumedLoss} vs ${r.straightLoss}`).toBe(0);
+  });
+});
+
+describe('fused Adam on the wasm backend', () => {
+  it("is TF.js's Adam bit for bit: values, both moments and the beta powers over steps, with the learning rate changed between them", async () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.getKernel(ADAM_KERNEL, 'wasm'), 'the fused kernel is registered').toBeTruthy();
+    const shapes = [[3, 3, 4, 8], [8], [33, 10]];
+    const start = shapes.map((s, i) => tf.randomNormal(s, 0, 1, 'float32', 10 + i));
+    const run = async (opt: tf.Optimizer) => {
+      const vars = start.map((t, i) => tf.variable(t.clone(), true, `adam-${opt.constructor.name}-${i}`));
+      for (let step = 0; step < 5; step++) {
+        setLearningRate(opt, 1e-3 * (step + 1));
+        const grads = Object.fromEntries(vars.map((v, i) => [v.name, tf.randomNormal(v.shape, 0, step === 2 ? 1e-6 : 1, 'float32', 100 * step + i + 1)]));
+        opt.applyGradients(grads);
+        tf.dispose(Object.values(grads));
+      }
+      const weights = await opt.getWeights();
+      const out = { values: vars.map((v) => v.dataSync().slice()), slots: weights.slice(1).map((w) => w.tensor.dataSync().slice()), iterations: weights[0].tensor.dataSync()[0] };
+      tf.dispose(vars);
+      return out;
+    };
+    const fused = new FusedAdam(1e-3, 0.9, 0.999, 1e-7);
+    const stock = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
+    const [a, b] = [await run(fused), await run(stock)];
+    expect(a.iterations).toBe(b.iterations);
+    expect(a.slots).toHaveLength(2 * shapes.length);
+    a.values.forEach((v, i) => expect(Array.from(v), `variable ${i}`).toEqual(Array.from(b.values[i])));
+    a.slots.forEach((v, i) => expect(Array.from(v), `moment ${i}`).toEqual(Array.from(b.slots[i])));
+    const moved = a.values.map((v, i) => maxDiff(v, start[i].dataSync() as Float32Array));
+    for (const d of moved) expect(d, 'the variables did move').toBeGreaterThan(0);
+    tf.dispose(start);
+    fused.dispose();
+    stock.dispose();
   });
 });

@@ -1,6 +1,7 @@
 /** Optimisers and losses, as Keras defines them. */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimiserConfig } from '../contract';
+import { ADAM_KERNEL } from './wasm/adam';
 
 type Slot = { originalName: string; variable: tf.Variable };
 interface RmsSlots {
@@ -49,13 +50,60 @@ export class KerasRMSProp extends tf.RMSPropOptimizer {
   }
 }
 
+type AdamState = {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: Slot[];
+  accumulatedSecondMoment: Slot[];
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  learningRate: number;
+};
+
+/**
+ * TF.js's Adam with its per-variable update as one fused kernel where the active backend has it
+ * (wasm: see wasm/adam.ts), the stock update elsewhere. Same state layout, class name and
+ * arithmetic (bit for bit), so checkpoints and resume are unchanged.
+ */
+export class FusedAdam extends tf.AdamOptimizer {
+  static override get className(): string {
+    return 'Adam';
+  }
+  override applyGradients(grads: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    if (!tf.getKernel(ADAM_KERNEL, tf.getBackend())) return super.applyGradients(grads);
+    const self = this as unknown as AdamState;
+    const names = Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads);
+    const attrs = { beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon, learningRate: self.learningRate, c1: Math.fround(1 - self.accBeta1.dataSync()[0]), c2: Math.fround(1 - self.accBeta2.dataSync()[0]) };
+    names.forEach((name, i) => {
+      const value = tf.engine().registeredVariables[name];
+      const slot = (list: Slot[], suffix: string) =>
+        (list[i] ??= { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }).variable;
+      const m = slot(self.accumulatedFirstMoment, 'm');
+      const v = slot(self.accumulatedSecondMoment, 'v');
+      const g = Array.isArray(grads) ? grads[i].tensor : grads[name];
+      if (g == null) return;
+      const [nx, nm, nv] = tf.engine().runKernel(ADAM_KERNEL, { x: value, m, v, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      m.assign(nm);
+      v.assign(nv);
+      value.assign(nx);
+      tf.dispose([nx, nm, nv]);
+    });
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+    });
+    this.incrementIterations();
+  }
+}
+
 /** The optimiser `c` names; `c` is resolved (a preset's values, see the contract's resolveOptimiser). */
 export function createOptimiser(c: OptimiserConfig): tf.Optimizer {
   switch (c.name) {
     case 'rmsprop':
       return new KerasRMSProp(c.learningRate, 0.9, c.momentum, 1e-7, c.centered);
     case 'adam':
-      return tf.train.adam(c.learningRate, 0.9, 0.999, 1e-7);
+      return new FusedAdam(c.learningRate, 0.9, 0.999, 1e-7);
     case 'sgd':
       return c.momentum > 0 ? tf.train.momentum(c.learningRate, c.momentum) : tf.train.sgd(c.learningRate);
   }

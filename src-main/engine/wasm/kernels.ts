@@ -13,6 +13,7 @@
  * Every other case goes to the backend's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import { installAdamKernel } from './adam';
 import { type Attrs, Composer, type Info, stock, type WasmBackend } from './compose';
 import {
   conv2dBackpropFilter,
@@ -96,6 +97,7 @@ const USED = [
  * @tensorflow/tfjs-backend-wasm, before or after the backend is initialised.
  */
 export function installWasmKernels(): void {
+  installAdamKernel();
   if (stock.size > 0) return;
   for (const name of USED) {
     const kernel = tf.getKernel(name, 'wasm');

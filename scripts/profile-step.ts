@@ -1,0 +1,74 @@
+/**
+ * Where a training step's time goes, per kernel: one Adam step of the ResNet-50 at --width on the
+ * chosen backend (batch 32, random data), after warm-up steps, under tf.profile; kernels summed by
+ * name and sorted. Writes JSON (--out) with the machine, backend and load average.
+ *
+ * --stock-adam uses TF.js's own Adam instead of the fused one (optim.ts FusedAdam), for an A/B.
+ *
+ *   npx tsx scripts/profile-step.ts [--width 4] [--backend wasm] [--steps 3] [--stock-adam] [--out FILE]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { OPTIMISER_PRESETS } from '../src-main/contract';
+import { selectBackend } from '../src-main/engine/backend';
+import { createOptimiser } from '../src-main/engine/optim';
+import { buildResNet50 } from '../src-main/engine/resnet';
+import { trainableVariables } from '../src-main/engine/train';
+
+const { values } = parseArgs({
+  options: {
+    width: { type: 'string', default: '4' },
+    backend: { type: 'string', default: 'wasm' },
+    steps: { type: 'string', default: '3' },
+    out: { type: 'string' },
+    'stock-adam': { type: 'boolean', default: false },
+  },
+});
+const width = Number(values.width);
+const report = await selectBackend(values.backend as 'wasm');
+const model = buildResNet50({ widthDivisor: width, zeroInitResidual: true }, 1);
+const x = tf.randomNormal([32, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+const y = tf.oneHot(tf.randomUniform([32], 0, 10, 'int32', 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
+const preset = OPTIMISER_PRESETS.fast;
+const opt = values['stock-adam'] ? tf.train.adam(preset.learningRate, 0.9, 0.999, 1e-7) : createOptimiser(preset);
+const vars = trainableVariables(model);
+const step = () => {
+  const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor2D) as tf.Scalar, true, vars)!;
+  loss.dataSync();
+  loss.dispose();
+};
+for (let i = 0; i < 2; i++) step();
+const t0 = performance.now();
+const steps = Number(values.steps);
+for (let i = 0; i < steps; i++) step();
+const msPerStep = (performance.now() - t0) / steps;
+const prof = await tf.profile(step);
+const byName = new Map<string, { ms: number; calls: number }>();
+let total = 0;
+for (const k of prof.kernels) {
+  const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+  const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+  e.ms += ms;
+  e.calls += 1;
+  byName.set(k.name, e);
+  total += ms;
+}
+const kernels = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([name, e]) => ({ name, ms: +e.ms.toFixed(2), calls: e.calls, share: +(e.ms / total).toFixed(4) }));
+const doc = {
+  command: `npx tsx scripts/profile-step.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  created: new Date().toISOString(),
+  backend: report.chosen,
+  device: report.device,
+  machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, load_average_1m: os.loadavg()[0] },
+  width: `1/${width}`,
+  optimiser: `${opt.constructor.name} (${preset.name}, lr ${preset.learningRate})`,
+  batch: 32,
+  ms_per_step_unprofiled: msPerStep,
+  kernel_ms_total_profiled: total,
+  kernels,
+};
+if (values.out) fs.writeFileSync(values.out, JSON.stringify(doc, null, 2) + '\n');
+console.log(`${report.chosen}: ${msPerStep.toFixed(0)} ms/step unprofiled; kernels sum ${total.toFixed(0)} ms`);
+for (const k of kernels.slice(0, 30)) console.log(`${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms ${String(k.calls).padStart(5)} calls ${(k.share * 100).toFixed(1).padStart(5)}%`);
