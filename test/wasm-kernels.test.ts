@@ -202,3 +202,52 @@ describe('Tile, Sum and Mean over leading axes on wasm (ones-vector products)', 
     });
   }
 });
+
+describe("BatchNorm's gradient on wasm (one kernel for the five gradients of FusedBatchNorm)", () => {
+  /** Gradients of sum(w * BN(x)) with the batch's own moments (training mode) w.r.t. x, gamma, beta. */
+  // (Keras passes both scale and offset; TF.js's tape cannot differentiate a batchNorm missing either.)
+  async function bnGrads(backend: string, shape: number[]): Promise<Float32Array[]> {
+    await tf.setBackend(backend);
+    const c = shape[shape.length - 1];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = tf.tensor(values(n, 7), shape).mul(3).add(0.5);
+    const w = tf.tensor(values(n, 8), shape);
+    const gamma = tf.tensor1d(values(c, 9)).add(1.2);
+    const beta = tf.tensor1d(values(c, 10));
+    const f = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(xi, [...shape.keys()].slice(0, -1));
+      return tf.sum(tf.mul(w, tf.batchNorm(xi, mean, variance, b, g, 1e-3)));
+    };
+    const grads = tf.grads(f)([x, gamma, beta]);
+    const out = await Promise.all(grads.map(async (t) => (await t.data()) as Float32Array));
+    tf.dispose([x, w, gamma, beta, ...grads]);
+    return out;
+  }
+
+  for (const shape of [[4, 3, 3, 5], [6, 7], [1, 1, 2, 3]]) {
+    it(`equals TF.js's own gradient (cpu backend) for x ${JSON.stringify(shape)}`, async () => {
+      const want = await bnGrads('cpu', shape);
+      const got = await bnGrads('wasm', shape);
+      want.forEach((w, k) => {
+        let worst = 0;
+        for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(got[k][i] - w[i]) / (1 + Math.abs(w[i])));
+        expect(worst, ['x', 'gamma', 'beta'][k]).toBeLessThan(1e-4);
+      });
+      expect(Math.max(...Array.from(want[0], Math.abs)), 'a gradient that is not all zero').toBeGreaterThan(1e-3);
+    });
+  }
+
+  it('is the kernel the wasm backend runs for that gradient', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor(values(2 * 2 * 2 * 3, 3), [2, 2, 2, 3]);
+    const prof = await tf.profile(() => {
+      const g = tf.grad((xi: tf.Tensor) => {
+        const { mean, variance } = tf.moments(xi, [0, 1, 2]);
+        return tf.sum(tf.square(tf.batchNorm(xi, mean, variance, tf.zeros([3]), tf.ones([3]), 1e-3)));
+      })(x);
+      g.dispose();
+    });
+    x.dispose();
+    expect(prof.kernels.map((k) => k.name)).toContain('DwswapFusedBatchNormGrad');
+  });
+});

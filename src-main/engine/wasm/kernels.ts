@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { installAdamKernel } from './adam';
+import { installBatchNormGrad } from './batchnorm-grad';
 import { type Attrs, Composer, type Info, stock, type WasmBackend } from './compose';
 import {
   conv2dBackpropFilter,
@@ -98,6 +99,7 @@ const USED = [
  */
 export function installWasmKernels(): void {
   installAdamKernel();
+  installBatchNormGrad();
   if (stock.size > 0) return;
   for (const name of USED) {
     const kernel = tf.getKernel(name, 'wasm');

@@ -1,0 +1,101 @@
+/**
+ * BatchNorm's gradient as one kernel on the wasm backend. TF.js's gradient of FusedBatchNorm
+ * (training mode: x normalised by the batch's own mean and variance, per channel) is about twenty
+ * element-wise kernels, four of them reductions over N, H, W; here the five gradients it defines
+ * come from two passes over the NHWC data, channels innermost, sums kept in float64:
+ *
+ *   r = 1 / sqrt(var + eps),  S1 = sum(dy),  S2 = sum(dy * (x - mean))   (per channel)
+ *   dx = dy * scale * r          d mean = -scale * r * S1     d var = -scale * r^3 * S2 / 2
+ *   d scale = r * S2             d offset = S1
+ *
+ * which is tfjs-core's FusedBatchNorm_grad.ts term by term. Other backends, and shapes that are not
+ * one value per trailing channel, keep TF.js's own gradient.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const BN_GRAD_KERNEL = 'DwswapFusedBatchNormGrad';
+
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+export interface BatchNormGradOut {
+  dx: Float32Array;
+  dMean: Float32Array;
+  dVariance: Float32Array;
+  dScale: Float32Array;
+  dOffset: Float32Array;
+}
+
+/** The five gradients of y = scale * (x - mean) / sqrt(variance + eps) + offset, channels last. */
+export function batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array, eps: number, out: BatchNormGradOut): void {
+  const c = mean.length;
+  const s1 = new Float64Array(c);
+  const s2 = new Float64Array(c);
+  const r = new Float64Array(c);
+  const k = new Float64Array(c);
+  for (let j = 0; j < c; j++) {
+    r[j] = 1 / Math.sqrt(Math.fround(variance[j] + Math.fround(eps)));
+    k[j] = r[j] * (scale ? scale[j] : 1);
+  }
+  for (let i = 0; i < x.length; i += c) {
+    for (let j = 0; j < c; j++) {
+      const g = dy[i + j];
+      s1[j] += g;
+      s2[j] += g * (x[i + j] - mean[j]);
+      out.dx[i + j] = g * k[j];
+    }
+  }
+  for (let j = 0; j < c; j++) {
+    out.dMean[j] = -k[j] * s1[j];
+    out.dVariance[j] = -0.5 * k[j] * r[j] * r[j] * s2[j];
+    out.dScale[j] = r[j] * s2[j];
+    out.dOffset[j] = s1[j];
+  }
+}
+
+let stockGrad: tf.GradConfig | null = null;
+
+/** Registers the kernel on the wasm backend and routes FusedBatchNorm's gradient to it there (idempotent). */
+export function installBatchNormGrad(): void {
+  if (stockGrad) return;
+  stockGrad = tf.getGradient('FusedBatchNorm');
+  if (!stockGrad) throw new Error('tfjs-core has no FusedBatchNorm gradient to replace');
+  tf.registerKernel({
+    kernelName: BN_GRAD_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, mean, variance, scale, dy } = inputs as Record<string, tf.TensorInfo | undefined>;
+      const b = backend as unknown as HeapBackend;
+      const c = mean!.shape[0];
+      // All outputs first: allocating can grow the heap, which detaches earlier views.
+      const outs = [b.makeOutput(x!.shape, 'float32'), ...[0, 1, 2, 3].map(() => b.makeOutput([c], 'float32'))];
+      const [vx, vm, vv, vdy] = [x!, mean!, variance!, dy!].map((t) => b.typedArrayFromHeap(t));
+      const vs = scale ? b.typedArrayFromHeap(scale) : null;
+      const [dx, dMean, dVariance, dScale, dOffset] = outs.map((t) => b.typedArrayFromHeap(t));
+      batchNormGrad(vx, vm, vv, vs, vdy, (attrs as { varianceEpsilon: number }).varianceEpsilon, { dx, dMean, dVariance, dScale, dOffset });
+      return outs;
+    },
+  });
+  const stock = stockGrad;
+  const warn = console.warn;
+  console.warn = () => undefined; // TF.js warns that a gradient is being overridden: that is the point
+  try {
+    tf.registerGradient({
+      kernelName: 'FusedBatchNorm',
+      inputsToSave: stock.inputsToSave,
+      gradFunc: (dy, saved, attrs) => {
+        const [x, mean, variance, scale] = saved;
+        const g = dy as tf.Tensor;
+        const fits = tf.getBackend() === 'wasm' && mean.rank === 1 && variance.rank === 1 && (!scale || scale.rank === 1) && x.rank >= 2 && x.shape[x.rank - 1] === mean.shape[0] && g.dtype === 'float32' && x.dtype === 'float32';
+        if (!fits) return stock.gradFunc(dy, saved, attrs);
+        const inputs: tf.NamedTensorMap = scale ? { x, mean, variance, scale, dy: g } : { x, mean, variance, dy: g };
+        const [dx, dMean, dVariance, dScale, dOffset] = tf.engine().runKernel(BN_GRAD_KERNEL, inputs, attrs) as tf.Tensor[];
+        return { x: () => dx, mean: () => dMean, variance: () => dVariance, scale: () => dScale, offset: () => dOffset };
+      },
+    });
+  } finally {
+    console.warn = warn;
+  }
+}
