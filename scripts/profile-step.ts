@@ -3,9 +3,10 @@
  * chosen backend (batch 32, random data), after warm-up steps, under tf.profile; kernels summed by
  * name and sorted. Writes JSON (--out) with the machine, backend and load average.
  *
- * --stock-adam uses TF.js's own Adam instead of the fused one (optim.ts FusedAdam), for an A/B.
+ * --stock-adam uses TF.js's own Adam instead of the fused one (optim.ts FusedAdam), and
+ * --stock-bn-grad TF.js's own BatchNorm gradient instead of wasm/batchnorm-grad.ts, for A/Bs.
  *
- *   npx tsx scripts/profile-step.ts [--width 4] [--backend wasm] [--steps 3] [--stock-adam] [--out FILE]
+ *   npx tsx scripts/profile-step.ts [--width 4] [--backend wasm] [--steps 3] [--stock-adam] [--stock-bn-grad] [--out FILE]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +17,7 @@ import { selectBackend } from '../src-main/engine/backend';
 import { createOptimiser } from '../src-main/engine/optim';
 import { buildResNet50 } from '../src-main/engine/resnet';
 import { trainableVariables } from '../src-main/engine/train';
+import { useStockBatchNormGrad } from '../src-main/engine/wasm/batchnorm-grad';
 
 const { values } = parseArgs({
   options: {
@@ -24,10 +26,12 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '3' },
     out: { type: 'string' },
     'stock-adam': { type: 'boolean', default: false },
+    'stock-bn-grad': { type: 'boolean', default: false },
   },
 });
 const width = Number(values.width);
 const report = await selectBackend(values.backend as 'wasm');
+if (values['stock-bn-grad']) useStockBatchNormGrad();
 const model = buildResNet50({ widthDivisor: width, zeroInitResidual: true }, 1);
 const x = tf.randomNormal([32, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
 const y = tf.oneHot(tf.randomUniform([32], 0, 10, 'int32', 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
@@ -64,6 +68,7 @@ const doc = {
   machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, load_average_1m: os.loadavg()[0] },
   width: `1/${width}`,
   optimiser: `${opt.constructor.name} (${preset.name}, lr ${preset.learningRate})`,
+  batchnorm_gradient: values['stock-bn-grad'] ? "TF.js's own" : 'fused kernel on wasm (wasm/batchnorm-grad.ts)',
   batch: 32,
   ms_per_step_unprofiled: msPerStep,
   kernel_ms_total_profiled: total,

@@ -57,6 +57,18 @@ export function batchNormGrad(x: Float32Array, mean: Float32Array, variance: Flo
 
 let stockGrad: tf.GradConfig | null = null;
 
+/** Puts TF.js's own FusedBatchNorm gradient back (benchmarks' A/B); installBatchNormGrad is then a no-op. */
+export function useStockBatchNormGrad(): void {
+  if (!stockGrad) return;
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    tf.registerGradient(stockGrad);
+  } finally {
+    console.warn = warn;
+  }
+}
+
 /** Registers the kernel on the wasm backend and routes FusedBatchNorm's gradient to it there (idempotent). */
 export function installBatchNormGrad(): void {
   if (stockGrad) return;
