@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { OPTIMISER_PRESETS } from '../src-main/contract';
 import { selectBackend } from '../src-main/engine/backend';
-import { createOptimiser } from '../src-main/engine/optim';
+import { createOptimiser, FusedAdam } from '../src-main/engine/optim';
+import { ADAM_KERNEL } from '../src-main/engine/wasm/adam';
 import { buildResNet50 } from '../src-main/engine/resnet';
 import { trainableVariables } from '../src-main/engine/train';
 import { useStockBatchNormGrad } from '../src-main/engine/wasm/batchnorm-grad';
@@ -67,8 +68,8 @@ const doc = {
   device: report.device,
   machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, load_average_1m: os.loadavg()[0] },
   width: `1/${width}`,
-  optimiser: `${opt.constructor.name} (${preset.name}, lr ${preset.learningRate})`,
-  batchnorm_gradient: values['stock-bn-grad'] ? "TF.js's own" : 'fused kernel on wasm (wasm/batchnorm-grad.ts)',
+  optimiser: `${opt.constructor.name}${opt instanceof FusedAdam && !tf.getKernel(ADAM_KERNEL, tf.getBackend()) ? " (stock update: no fused kernel on this backend)" : ''} (${preset.name}, lr ${preset.learningRate})`,
+  batchnorm_gradient: values['stock-bn-grad'] || tf.getBackend() !== 'wasm' ? "TF.js's own" : 'fused kernel on wasm (wasm/batchnorm-grad.ts)',
   batch: 32,
   ms_per_step_unprofiled: msPerStep,
   kernel_ms_total_profiled: total,

@@ -74,7 +74,8 @@ describe('fused Adam on the wasm backend', () => {
         tf.dispose(Object.values(grads));
       }
       const weights = await opt.getWeights();
-      const out = { values: vars.map((v) => v.dataSync().slice()), slots: weights.slice(1).map((w) => w.tensor.dataSync().slice()), iterations: weights[0].tensor.dataSync()[0] };
+      const betas = opt as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+      const out = { values: vars.map((v) => v.dataSync().slice()), slots: weights.slice(1).map((w) => w.tensor.dataSync().slice()), iterations: weights[0].tensor.dataSync()[0], betaPowers: [betas.accBeta1.dataSync()[0], betas.accBeta2.dataSync()[0]] };
       tf.dispose(vars);
       return out;
     };
@@ -82,6 +83,8 @@ describe('fused Adam on the wasm backend', () => {
     const stock = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
     const [a, b] = [await run(fused), await run(stock)];
     expect(a.iterations).toBe(b.iterations);
+    expect(a.betaPowers, 'beta1^t and beta2^t').toEqual(b.betaPowers);
+    expect(a.betaPowers[0], 'TF.js keeps beta^(t+1), ready for the next step').toBeCloseTo(0.9 ** 6, 6);
     expect(a.slots).toHaveLength(2 * shapes.length);
     a.values.forEach((v, i) => expect(Array.from(v), `variable ${i}`).toEqual(Array.from(b.values[i])));
     a.slots.forEach((v, i) => expect(Array.from(v), `moment ${i}`).toEqual(Array.from(b.slots[i])));

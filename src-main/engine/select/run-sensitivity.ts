@@ -77,7 +77,7 @@ async function latencyOf(ctx: RunContext<RunConfigOf<'sensitivity'>>, base: Net,
   } catch (e) {
     if (e instanceof Cancelled) return 'cancelled';
     const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    ctx.emit({ type: 'log', level: 'warn', message: `no ONNX Runtime latency table (${why}); the table has MACs, and inference-time budgets are unavailable for it` });
+    ctx.emit({ type: 'log', level: 'warn', message: `no ONNX Runtime latency table (${why}); the table has MACs, and inference-time budgets are unavailable for it: reinstall onnxruntime-node (npm ci) and run the sensitivity analysis again for one` });
     return { table: null, note: `ONNX Runtime could not time the model: ${why}` };
   }
 }

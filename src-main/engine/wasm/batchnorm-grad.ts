@@ -2,14 +2,16 @@
  * BatchNorm's gradient as one kernel on the wasm backend. TF.js's gradient of FusedBatchNorm
  * (training mode: x normalised by the batch's own mean and variance, per channel) is about twenty
  * element-wise kernels, four of them reductions over N, H, W; here the five gradients it defines
- * come from two passes over the NHWC data, channels innermost, sums kept in float64:
+ * come from one pass over the NHWC data (channels innermost, sums kept in float64) and one per channel:
  *
  *   r = 1 / sqrt(var + eps),  S1 = sum(dy),  S2 = sum(dy * (x - mean))   (per channel)
  *   dx = dy * scale * r          d mean = -scale * r * S1     d var = -scale * r^3 * S2 / 2
  *   d scale = r * S2             d offset = S1
  *
  * which is tfjs-core's FusedBatchNorm_grad.ts term by term. Other backends, and shapes that are not
- * one value per trailing channel, keep TF.js's own gradient.
+ * one value per trailing channel, keep TF.js's own gradient. The kernel has no gradient of its own, so
+ * a second-order gradient through BatchNorm in training mode is not available on wasm (training never
+ * needs one).
  */
 import * as tf from '@tensorflow/tfjs';
 

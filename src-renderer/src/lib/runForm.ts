@@ -301,6 +301,7 @@ export const FIELD_LABELS: Record<string, string> = {
   'sensitivity.ranks': 'Sensitivity depth multipliers',
   budget: 'Budget',
   'budget.value': 'Budget',
+  'budget.kind': 'Budget on',
   'budget.sensitivityRunId': 'Sensitivity run',
 };
 

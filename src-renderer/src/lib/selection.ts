@@ -27,7 +27,8 @@ export function selectOnText(c: { greedy: { selectOn?: SelectOn } }): string {
 export function budgetText(c: { budget?: BudgetConfig }, final?: FinalMetrics | null): string | null {
   const b = c.budget;
   if (!b) return null;
-  const target = b.unit === 'percent' ? `${b.value}% of the classical ${BUDGET_UNIT[b.kind]}` : `${b.value.toLocaleString('en-US')} ${BUDGET_UNIT[b.kind]}`;
+  const amount = b.kind === 'ms' ? b.value.toFixed(4) : b.value.toLocaleString('en-US');
+  const target = b.unit === 'percent' ? `${b.value}% of the classical ${BUDGET_UNIT[b.kind]}` : `${amount} ${BUDGET_UNIT[b.kind]}`;
   const p = b.plan;
   if (!p) return `${target} (not planned yet)`;
   const out = final?.budget;
