@@ -8,6 +8,7 @@ import {
 } from '../../src-renderer/src/charts/compareCharts';
 import { epochAxisName, epochPositions, phaseSegments } from '../../src-renderer/src/charts/phases';
 import { uniqueNames } from '../../src-renderer/src/charts/theme';
+import { accuracyBounds } from '../../src-renderer/src/charts/pareto';
 import { LINE_NAMES, accuracyFloor, curvesOption } from '../../src-renderer/src/charts/trainingCurves';
 import { runLabels } from '../../src-renderer/src/lib/numbers';
 
@@ -312,5 +313,21 @@ describe('scatter labels', () => {
       [true, 'B'],
       [false, 'A, C'],
     ]);
+  });
+});
+
+describe('Pareto accuracy axis', () => {
+  it('puts bounds and ticks on round multiples around the data, within 0..100 %', () => {
+    expect(accuracyBounds([43.25, 51.8])).toEqual({ min: 40, max: 55, interval: 5 });
+    expect(accuracyBounds([20, 80])).toEqual({ min: 0, max: 100, interval: 20 });
+    expect(accuracyBounds([97, 99.5])).toEqual({ min: 95, max: 100, interval: 5 });
+    expect(accuracyBounds([1])).toEqual({ min: 0, max: 5, interval: 5 });
+    for (const ys of [[12.5, 47], [60, 61], [0, 100], [33, 71.2]]) {
+      const b = accuracyBounds(ys);
+      expect(b.min % b.interval, JSON.stringify(ys)).toBe(0);
+      expect(b.max % b.interval === 0 || b.max === 100, JSON.stringify(ys)).toBe(true);
+      expect(b.min).toBeLessThanOrEqual(Math.min(...ys));
+      expect(b.max).toBeGreaterThanOrEqual(Math.max(...ys));
+    }
   });
 });

@@ -88,12 +88,24 @@ export function paretoOption(all: readonly CompareRow[], cost: ParetoCost, anima
     xAxis: valueAxis(c.axis, { scale: true, nameGap: 28, boundaryGap: ['15%', '15%'], axisLabel: { ...THINNED_LABELS, showMinLabel: false } }),
     yAxis: valueAxis('accuracy, %', {
       nameGap: 40,
-      min: (v: { min: number }) => Math.max(0, Math.floor(v.min - 5)),
-      max: (v: { max: number }) => Math.min(100, Math.ceil(v.max + 5)),
+      ...accuracyBounds(series.flatMap((x) => x.data.map((d) => d.value[1]))),
       axisLabel: THINNED_LABELS,
     }),
     series,
   } as ChartOption;
+}
+
+/**
+ * The accuracy axis: bounds and step on multiples of 5 points with a little room around the data,
+ * within 0..100 %, so every tick is a round number and none sits beside a bound (ECharts' own choice
+ * gave labels such as 38 next to 39, or 54 next to 55).
+ */
+export function accuracyBounds(ys: readonly number[]): { min: number; max: number; interval: number } {
+  if (ys.length === 0) return { min: 0, max: 100, interval: 20 };
+  const [low, high] = [Math.min(...ys) - 2, Math.max(...ys) + 2];
+  const interval = high - low <= 25 ? 5 : high - low <= 50 ? 10 : 20; // each divides 100
+  const min = Math.max(0, Math.floor(low / interval) * interval);
+  return { min, max: Math.min(100, Math.max(min + interval, Math.ceil(high / interval) * interval)), interval };
 }
 
 /** The runs on each frontier, by name (for the report's text and tables). */
