@@ -11,7 +11,7 @@ import type * as Ort from 'onnxruntime-node';
 
 const requireHere = createRequire(import.meta.url);
 let ortModule: typeof Ort | null = null;
-/** onnxruntime-node, loaded on first use: the training worker imports the engine and never needs it. */
+/** onnxruntime-node, loaded on first use: the training worker loads it only for a sensitivity run (its latency table). */
 function ort(): typeof Ort {
   ortModule ??= requireHere('onnxruntime-node') as typeof Ort;
   return ortModule;
