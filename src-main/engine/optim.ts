@@ -4,6 +4,11 @@ import type { OptimiserConfig } from '../contract';
 import { ADAM_KERNEL } from './wasm/adam';
 
 type Slot = { originalName: string; variable: tf.Variable };
+
+/** Slot `i` of an optimiser's state list (created as zeros shaped like `value`, named as TF.js names it). */
+function slotVariable(list: Slot[], i: number, name: string, suffix: string, value: tf.Variable): tf.Variable {
+  return (list[i] ??= { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }).variable;
+}
 interface RmsSlots {
   accumulatedMeanSquares: Slot[];
   accumulatedMoments: Slot[];
@@ -27,11 +32,9 @@ export class KerasRMSProp extends tf.RMSPropOptimizer {
     const names = Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads);
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
-      const slot = (list: Slot[], suffix: string) =>
-        (list[i] ??= { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }).variable;
-      const ms = slot(self.accumulatedMeanSquares, 'rms');
-      const mom = slot(self.accumulatedMoments, 'momentum');
-      const mg = slot(self.accumulatedMeanGrads, 'mg');
+      const ms = slotVariable(self.accumulatedMeanSquares, i, name, 'rms', value);
+      const mom = slotVariable(self.accumulatedMoments, i, name, 'momentum', value);
+      const mg = slotVariable(self.accumulatedMeanGrads, i, name, 'mg', value);
       const g = Array.isArray(grads) ? grads[i].tensor : grads[name];
       if (g == null) return;
       tf.tidy(() => {
@@ -77,10 +80,8 @@ export class FusedAdam extends tf.AdamOptimizer {
     const attrs = { beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon, learningRate: self.learningRate, c1: Math.fround(1 - self.accBeta1.dataSync()[0]), c2: Math.fround(1 - self.accBeta2.dataSync()[0]) };
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
-      const slot = (list: Slot[], suffix: string) =>
-        (list[i] ??= { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }).variable;
-      const m = slot(self.accumulatedFirstMoment, 'm');
-      const v = slot(self.accumulatedSecondMoment, 'v');
+      const m = slotVariable(self.accumulatedFirstMoment, i, name, 'm', value);
+      const v = slotVariable(self.accumulatedSecondMoment, i, name, 'v', value);
       const g = Array.isArray(grads) ? grads[i].tensor : grads[name];
       if (g == null) return;
       const [nx, nm, nv] = tf.engine().runKernel(ADAM_KERNEL, { x: value, m, v, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];

@@ -6,6 +6,7 @@
  * bit for bit (each float32 +, -, *, /, sqrt computed in float64 and rounded once is exact).
  */
 import * as tf from '@tensorflow/tfjs';
+import { onHeap } from './compose';
 
 export const ADAM_KERNEL = 'DwswapAdamUpdate';
 
@@ -17,11 +18,6 @@ export interface AdamAttrs {
   learningRate: number;
   c1: number;
   c2: number;
-}
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
 
 const f = Math.fround;
@@ -55,13 +51,11 @@ export function installAdamKernel(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, m, v, g } = inputs as Record<'x' | 'm' | 'v' | 'g', tf.TensorInfo>;
-      const b = backend as unknown as HeapBackend;
-      // All outputs first: allocating can grow the heap, which detaches earlier views.
-      const outs = [b.makeOutput(x.shape, 'float32'), b.makeOutput(x.shape, 'float32'), b.makeOutput(x.shape, 'float32')];
-      const [vx, vm, vv, vg] = [x, m, v, g].map((t) => b.typedArrayFromHeap(t));
-      const [nx, nm, nv] = outs.map((t) => b.typedArrayFromHeap(t));
+      const h = onHeap(backend, [x, m, v, g], [x.shape, x.shape, x.shape]);
+      const [vx, vm, vv, vg] = h.in;
+      const [nx, nm, nv] = h.out;
       adamUpdate(vx, vm, vv, vg, nx, nm, nv, attrs as unknown as AdamAttrs);
-      return outs;
+      return h.outs;
     },
   });
 }

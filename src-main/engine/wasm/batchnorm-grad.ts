@@ -14,13 +14,9 @@
  * needs one).
  */
 import * as tf from '@tensorflow/tfjs';
+import { onHeap } from './compose';
 
 export const BN_GRAD_KERNEL = 'DwswapFusedBatchNormGrad';
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
 
 export interface BatchNormGradOut {
   dx: Float32Array;
@@ -31,7 +27,15 @@ export interface BatchNormGradOut {
 }
 
 /** The five gradients of y = scale * (x - mean) / sqrt(variance + eps) + offset, channels last. */
-export function batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array, eps: number, out: BatchNormGradOut): void {
+export function batchNormGrad(
+  x: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  scale: Float32Array | null,
+  dy: Float32Array,
+  eps: number,
+  out: BatchNormGradOut,
+): void {
   const c = mean.length;
   const s1 = new Float64Array(c);
   const s2 = new Float64Array(c);
@@ -61,11 +65,15 @@ let stockGrad: tf.GradConfig | null = null;
 
 /** Puts TF.js's own FusedBatchNorm gradient back (benchmarks' A/B); installBatchNormGrad is then a no-op. */
 export function useStockBatchNormGrad(): void {
-  if (!stockGrad) return;
+  if (stockGrad) registerQuietly(stockGrad);
+}
+
+/** Registers FusedBatchNorm's gradient without TF.js's warning that one is being overridden: that is the point. */
+function registerQuietly(config: tf.GradConfig): void {
   const warn = console.warn;
   console.warn = () => undefined;
   try {
-    tf.registerGradient(stockGrad);
+    tf.registerGradient(config);
   } finally {
     console.warn = warn;
   }
@@ -81,35 +89,42 @@ export function installBatchNormGrad(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, mean, variance, scale, dy } = inputs as Record<string, tf.TensorInfo | undefined>;
-      const b = backend as unknown as HeapBackend;
       const c = mean!.shape[0];
-      // All outputs first: allocating can grow the heap, which detaches earlier views.
-      const outs = [b.makeOutput(x!.shape, 'float32'), ...[0, 1, 2, 3].map(() => b.makeOutput([c], 'float32'))];
-      const [vx, vm, vv, vdy] = [x!, mean!, variance!, dy!].map((t) => b.typedArrayFromHeap(t));
-      const vs = scale ? b.typedArrayFromHeap(scale) : null;
-      const [dx, dMean, dVariance, dScale, dOffset] = outs.map((t) => b.typedArrayFromHeap(t));
-      batchNormGrad(vx, vm, vv, vs, vdy, (attrs as { varianceEpsilon: number }).varianceEpsilon, { dx, dMean, dVariance, dScale, dOffset });
-      return outs;
+      const h = onHeap(backend, [x!, mean!, variance!, dy!, ...(scale ? [scale] : [])], [x!.shape, [c], [c], [c], [c]]);
+      const [vx, vm, vv, vdy, vs] = h.in;
+      const [dx, dMean, dVariance, dScale, dOffset] = h.out;
+      batchNormGrad(vx, vm, vv, vs ?? null, vdy, (attrs as { varianceEpsilon: number }).varianceEpsilon, {
+        dx,
+        dMean,
+        dVariance,
+        dScale,
+        dOffset,
+      });
+      return h.outs;
     },
   });
   const stock = stockGrad;
-  const warn = console.warn;
-  console.warn = () => undefined; // TF.js warns that a gradient is being overridden: that is the point
-  try {
-    tf.registerGradient({
-      kernelName: 'FusedBatchNorm',
-      inputsToSave: stock.inputsToSave,
-      gradFunc: (dy, saved, attrs) => {
-        const [x, mean, variance, scale] = saved;
-        const g = dy as tf.Tensor;
-        const fits = tf.getBackend() === 'wasm' && mean.rank === 1 && variance.rank === 1 && (!scale || scale.rank === 1) && x.rank >= 2 && x.shape[x.rank - 1] === mean.shape[0] && g.dtype === 'float32' && x.dtype === 'float32';
-        if (!fits) return stock.gradFunc(dy, saved, attrs);
-        const inputs: tf.NamedTensorMap = scale ? { x, mean, variance, scale, dy: g } : { x, mean, variance, dy: g };
-        const [dx, dMean, dVariance, dScale, dOffset] = tf.engine().runKernel(BN_GRAD_KERNEL, inputs, attrs) as tf.Tensor[];
-        return { x: () => dx, mean: () => dMean, variance: () => dVariance, scale: () => dScale, offset: () => dOffset };
-      },
-    });
-  } finally {
-    console.warn = warn;
-  }
+  registerQuietly({
+    kernelName: 'FusedBatchNorm',
+    inputsToSave: stock.inputsToSave,
+    gradFunc: (dy, saved, attrs) => {
+      const [x, mean, variance, scale] = saved;
+      const g = dy as tf.Tensor;
+      const fits =
+        tf.getBackend() === 'wasm' &&
+        mean.rank === 1 &&
+        variance.rank === 1 &&
+        (!scale || scale.rank === 1) &&
+        x.rank >= 2 &&
+        x.shape[x.rank - 1] === mean.shape[0] &&
+        g.dtype === 'float32' &&
+        x.dtype === 'float32';
+      if (!fits) return stock.gradFunc(dy, saved, attrs);
+      const inputs: tf.NamedTensorMap = scale ? { x, mean, variance, scale, dy: g } : { x, mean, variance, dy: g };
+      const [dx, dMean, dVariance, dScale, dOffset] = tf
+        .engine()
+        .runKernel(BN_GRAD_KERNEL, inputs, attrs) as tf.Tensor[];
+      return { x: () => dx, mean: () => dMean, variance: () => dVariance, scale: () => dScale, offset: () => dOffset };
+    },
+  });
 }

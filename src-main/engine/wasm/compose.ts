@@ -15,6 +15,23 @@ export interface WasmBackend {
   readSync(dataId: object): Float32Array;
 }
 
+/** What a kernel written in JavaScript needs from the wasm backend: outputs, and views on the heap. */
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): Info;
+  typedArrayFromHeap(t: Info): Float32Array;
+}
+
+/**
+ * For a kernel that computes in JavaScript on the wasm heap: allocates the outputs of `outShapes`,
+ * then views the inputs and outputs (in that order: allocating can grow the heap, which detaches
+ * every view taken before). Answers the outputs and their views and the inputs' views.
+ */
+export function onHeap(backend: unknown, inputs: Info[], outShapes: number[][]): { outs: Info[]; out: Float32Array[]; in: Float32Array[] } {
+  const b = backend as HeapBackend;
+  const outs = outShapes.map((shape) => b.makeOutput(shape, 'float32'));
+  return { outs, in: inputs.map((t) => b.typedArrayFromHeap(t)), out: outs.map((t) => b.typedArrayFromHeap(t)) };
+}
+
 /** Kernel functions of the wasm backend as registered before this module replaced any of them. */
 export const stock = new Map<string, tf.KernelFunc>();
 
