@@ -251,3 +251,10 @@ describe("BatchNorm's gradient on wasm (one kernel for the five gradients of Fus
     expect(prof.kernels.map((k) => k.name)).toContain('DwswapFusedBatchNormGrad');
   });
 });
+
+describe('the SIMD module', () => {
+  it('simd-binary.ts is what simd.wat assembles to (npm run build:simd)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync(process.execPath, ['scripts/build-simd.mjs', '--check'], { encoding: 'utf8' })).toContain('matches');
+  });
+});

@@ -5,6 +5,7 @@
  * Conv2D or the depthwise-separable pair DepthwiseConv2D(3x3) -> [BN -> [ReLU]] -> Conv2D(1x1).
  */
 import * as tf from '@tensorflow/tfjs';
+import * as layers from './layers';
 import { BLOCKS, ModelConfigSchema, rankOf, type BlockInfo, type ModelConfig } from '../contract';
 
 export type ModelConfigInput = Parameters<typeof ModelConfigSchema.parse>[0];
@@ -49,14 +50,14 @@ function conv(
   seeds: Seeds,
   padding: 'valid' | 'same' = 'valid',
 ): tf.SymbolicTensor {
-  return tf.layers
+  return layers
     .conv2d({ filters, kernelSize: kernel, strides: stride, padding, name, kernelInitializer: seeds.glorot() })
     .apply(x) as tf.SymbolicTensor;
 }
 
 /** BatchNormalization with the model's momentum (`cfg.bnMomentum`). */
 function bn(x: tf.SymbolicTensor, name: string, cfg: ModelConfig, zeroGamma = false): tf.SymbolicTensor {
-  return tf.layers
+  return layers
     .batchNormalization({ axis: 3, epsilon: BN_EPS, momentum: cfg.bnMomentum, name, gammaInitializer: zeroGamma ? 'zeros' : 'ones' })
     .apply(x) as tf.SymbolicTensor;
 }

@@ -126,6 +126,49 @@ export async function runScenario(c: Cifar): Promise<ScenarioResult> {
   };
 }
 
+/**
+ * The gradient of the mean cross-entropy of the scenario's untrained model on the first 20 training
+ * images (training mode, no augmentation), per trainable weight, in the model's weight order.
+ */
+export async function firstGradients(c: Cifar): Promise<{ name: string; grad: Float32Array }[]> {
+  const data = tensors(c);
+  const model = buildResNet50(modelConfig, 11);
+  const x = data.train.x.slice(0, 20);
+  const y = data.train.y.slice(0, 20);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(
+    () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+    vars,
+  );
+  const out = await Promise.all(
+    model.trainableWeights.map(async (w, i) => ({ name: w.originalName, grad: (await grads[vars[i].name].data()) as Float32Array })),
+  );
+  tf.dispose([value, x, y, data.train.x, data.train.y, data.test.x, data.test.y, ...Object.values(grads)]);
+  model.dispose();
+  return out;
+}
+
+/**
+ * Compares two backends' first gradients: the largest |difference| over each weight, relative to
+ * that weight's largest |gradient|, skipping the biases of convolutions that BatchNorm follows
+ * (BatchNorm subtracts the batch mean, so their exact gradient is zero and both sides hold
+ * rounding noise). Returns the worst weight.
+ */
+export function worstGradient(
+  a: { name: string; grad: Float32Array }[],
+  b: { name: string; grad: Float32Array }[],
+): { name: string; relative: number; compared: number } {
+  let worst = { name: '', relative: 0, compared: 0 };
+  a.forEach((w, i) => {
+    if (/conv\/bias$/.test(w.name)) return;
+    const scale = Math.max(1e-12, ...Array.from(w.grad, Math.abs));
+    const relative = maxDiff(w.grad, b[i].grad) / scale;
+    worst.compared++;
+    if (relative > worst.relative) worst = { ...worst, name: w.name, relative };
+  });
+  return worst;
+}
+
 /** Largest |a - b| over two equally long arrays. */
 export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0;

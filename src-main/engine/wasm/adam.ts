@@ -4,9 +4,13 @@
  * dozen element-wise kernels (each a pass over memory and a dispatch). Every operation is rounded
  * to float32 in the order TF.js's optimiser applies them, so the result is the stock optimiser's
  * bit for bit (each float32 +, -, *, /, sqrt computed in float64 and rounded once is exact).
+ * It runs as four-lane float32 SIMD (simd.wat `adam`, the same operations in the same order, each
+ * correctly rounded, so the same bits); `adamUpdate` below is the JavaScript version, used where
+ * WebAssembly SIMD is unavailable and as the reference in tests.
  */
 import * as tf from '@tensorflow/tfjs';
 import { onHeap } from './compose';
+import { simdFor } from './simd';
 
 export const ADAM_KERNEL = 'DwswapAdamUpdate';
 
@@ -52,6 +56,13 @@ export function installAdamKernel(): void {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, m, v, g } = inputs as Record<'x' | 'm' | 'v' | 'g', tf.TensorInfo>;
       const h = onHeap(backend, [x, m, v, g], [x.shape, x.shape, x.shape]);
+      const simd = simdFor(backend);
+      if (simd) {
+        const a = attrs as unknown as AdamAttrs;
+        const [px, pm, pv, pg, pnx, pnm, pnv] = [x, m, v, g, ...h.outs].map((t) => simd.ptr(t));
+        simd.k.adam(px, pm, pv, pg, pnx, pnm, pnv, h.in[0].length, f(a.beta1), f(1 - a.beta1), f(a.beta2), f(1 - a.beta2), f(a.c1), f(a.c2), f(a.epsilon), f(-a.learningRate));
+        return h.outs;
+      }
       const [vx, vm, vv, vg] = h.in;
       const [nx, nm, nv] = h.out;
       adamUpdate(vx, vm, vv, vg, nx, nm, nv, attrs as unknown as AdamAttrs);

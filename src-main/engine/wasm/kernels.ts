@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { installAdamKernel } from './adam';
 import { installBatchNormGrad } from './batchnorm-grad';
+import { installBatchNormTraining } from './batchnorm-train';
 import { type Attrs, Composer, type Info, stock, type WasmBackend } from './compose';
 import {
   conv2dBackpropFilter,
@@ -100,6 +101,7 @@ const USED = [
 export function installWasmKernels(): void {
   installAdamKernel();
   installBatchNormGrad();
+  installBatchNormTraining();
   if (stock.size > 0) return;
   for (const name of USED) {
     const kernel = tf.getKernel(name, 'wasm');

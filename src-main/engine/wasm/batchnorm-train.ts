@@ -1,0 +1,163 @@
+/**
+ * BatchNormalization in training mode as two kernels on the wasm backend (SIMD, simd.wat), where
+ * tfjs-layers composes tf.moments and tf.batchNorm (about ten kernels forward, twenty-five in the
+ * gradient, most of them passes over the whole activation):
+ *
+ *   forward, one pass for the sums and one for the output (sums in float64):
+ *     mean = sum(x) / n,  var = sum(x^2) / n - mean^2  (biased, as tf.moments),  r = 1 / sqrt(var + eps)
+ *     y = (x - mean) * (gamma * r) + beta
+ *   gradient of y with respect to x, gamma and beta, the batch statistics being functions of x
+ *   (what the tape computes through tf.moments), one pass for the sums and one for dx:
+ *     S1 = sum(dy),  S2 = sum(dy * (x - mean)),  k = gamma * r
+ *     dx = k * dy - k * r^2 * S2 / n * (x - mean) - k * S1 / n,  dgamma = r * S2,  dbeta = S1
+ *
+ * The moving mean and variance are updated as the stock layer does (m - (m - batch) * (1 - momentum)).
+ * Applies on the wasm backend with SIMD, float32, channels last, with a multiple of four channels;
+ * everywhere else the layer runs the stock call.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { simdFor } from './simd';
+
+export const BN_TRAIN_KERNEL = 'DwswapBatchNormTrain';
+export const BN_TRAIN_GRAD_KERNEL = 'DwswapBatchNormTrainGrad';
+
+interface BnFields {
+  axis: number;
+  epsilon: number;
+  momentum: number;
+  center: boolean;
+  scale: boolean;
+  gamma: tf.LayerVariable;
+  beta: tf.LayerVariable;
+  movingMean: tf.LayerVariable;
+  movingVariance: tf.LayerVariable;
+}
+
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+export function batchNormTrainingApplies(layer: object, x: tf.Tensor): boolean {
+  const f = layer as BnFields;
+  const c = x.shape[x.rank - 1];
+  return (
+    tf.getBackend() === 'wasm' &&
+    tf.getKernel(BN_TRAIN_KERNEL, 'wasm') != null &&
+    simdFor(tf.backend()) != null &&
+    x.dtype === 'float32' &&
+    x.rank >= 2 &&
+    (f.axis === -1 || f.axis === x.rank - 1) &&
+    f.center &&
+    f.scale &&
+    c % 4 === 0
+  );
+}
+
+/** The training-mode output of a BatchNormalization layer, its moving statistics updated. */
+export function batchNormTraining(layer: object, x: tf.Tensor): tf.Tensor {
+  const f = layer as BnFields;
+  return tf.tidy(() => {
+    const attrs = { epsilon: f.epsilon } as unknown as tf.NamedAttrMap;
+    let stats: tf.Tensor[] = [];
+    const op = tf.customGrad(((xi: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x: xi, gamma, beta }, attrs) as tf.Tensor[];
+      stats = [tf.keep(mean), tf.keep(variance)]; // the op's own scope frees all but its value
+      save([xi, gamma, mean, variance]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, sg, sm, sv] = saved;
+          return tf.engine().runKernel(
+            BN_TRAIN_GRAD_KERNEL,
+            { x: sx, dy, gamma: sg, mean: sm, variance: sv },
+            attrs,
+          ) as tf.Tensor[];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    const y = op(x, f.gamma.read(), f.beta.read());
+    const decay = 1 - f.momentum;
+    const [mean, variance] = stats;
+    for (const [v, value] of [
+      [f.movingMean, mean],
+      [f.movingVariance, variance],
+    ] as const) {
+      tf.tidy(() => {
+        const orig = v.read();
+        v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
+      });
+    }
+    tf.dispose(stats);
+    return y;
+  });
+}
+
+/** Registers both kernels on the wasm backend (idempotent). */
+export function installBatchNormTraining(): void {
+  if (tf.getKernel(BN_TRAIN_KERNEL, 'wasm')) return;
+  tf.registerKernel({
+    kernelName: BN_TRAIN_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+      const eps = (attrs as { epsilon: number }).epsilon;
+      const c = x.shape[x.shape.length - 1];
+      const n = tf.util.sizeFromShape(x.shape) / c;
+      const b = backend as unknown as HeapBackend;
+      const [y, mean, variance] = [b.makeOutput(x.shape, 'float32'), b.makeOutput([c], 'float32'), b.makeOutput([c], 'float32')];
+      const s = simdFor(backend)!;
+      // scratch: zeros f32[c] | u f32[c] | s1 f64[c] | s2 f64[c]
+      const base = s.scratch(24 * c);
+      const [pZero, pU, pS1, pS2] = [base, base + 4 * c, base + 8 * c, base + 16 * c];
+      s.f32(pZero, c).fill(0);
+      s.k.sums(s.ptr(x), s.ptr(x), pZero, n, c, pS1, pS2);
+      const s1 = s.f64(pS1, c);
+      const s2 = s.f64(pS2, c);
+      const vm = s.f32(s.ptr(mean), c);
+      const vv = s.f32(s.ptr(variance), c);
+      const u = s.f32(pU, c);
+      const g = s.f32(s.ptr(gamma), c);
+      for (let j = 0; j < c; j++) {
+        const m = s1[j] / n;
+        const v = Math.max(0, s2[j] / n - m * m);
+        vm[j] = m;
+        vv[j] = v;
+        u[j] = g[j] / Math.sqrt(Math.fround(vv[j] + Math.fround(eps)));
+      }
+      s.k.affine(s.ptr(x), s.ptr(x), s.ptr(y), n, c, s.ptr(mean), pZero, pU, s.ptr(beta));
+      return [y, mean, variance];
+    },
+  });
+  tf.registerKernel({
+    kernelName: BN_TRAIN_GRAD_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, dy, gamma, mean, variance } = inputs as Record<string, tf.TensorInfo>;
+      const eps = (attrs as { epsilon: number }).epsilon;
+      const c = x.shape[x.shape.length - 1];
+      const n = tf.util.sizeFromShape(x.shape) / c;
+      const b = backend as unknown as HeapBackend;
+      const [dx, dGamma, dBeta] = [b.makeOutput(x.shape, 'float32'), b.makeOutput([c], 'float32'), b.makeOutput([c], 'float32')];
+      const s = simdFor(backend)!;
+      // scratch: k f32[c] | a f32[c] | bb f32[c] | pad f32[c] | s1 f64[c] | s2 f64[c]
+      const base = s.scratch(32 * c);
+      const [pK, pA, pB, pS1, pS2] = [base, base + 4 * c, base + 8 * c, base + 16 * c, base + 24 * c];
+      s.k.sums(s.ptr(dy), s.ptr(x), s.ptr(mean), n, c, pS1, pS2);
+      const s1 = s.f64(pS1, c);
+      const s2 = s.f64(pS2, c);
+      const [k, a, bb] = [s.f32(pK, c), s.f32(pA, c), s.f32(pB, c)];
+      const [g, vv, dg, db] = [s.f32(s.ptr(gamma), c), s.f32(s.ptr(variance), c), s.f32(s.ptr(dGamma), c), s.f32(s.ptr(dBeta), c)];
+      for (let j = 0; j < c; j++) {
+        const r = 1 / Math.sqrt(Math.fround(vv[j] + Math.fround(eps)));
+        const kj = g[j] * r;
+        k[j] = kj;
+        a[j] = (-kj * r * r * s2[j]) / n;
+        bb[j] = (-kj * s1[j]) / n;
+        dg[j] = r * s2[j];
+        db[j] = s1[j];
+      }
+      s.k.affine(s.ptr(dy), s.ptr(x), s.ptr(dx), n, c, s.ptr(mean), pK, pA, pB);
+      return [dx, dGamma, dBeta];
+    },
+  });
+}
