@@ -11,7 +11,8 @@
  *     S1 = sum(dy),  S2 = sum(dy * (x - mean)),  k = gamma * r
  *     dx = k * dy - k * r^2 * S2 / n * (x - mean) - k * S1 / n,  dgamma = r * S2,  dbeta = S1
  *
- * The moving mean and variance are updated as the stock layer does (m - (m - batch) * (1 - momentum)).
+ * The moving mean and variance are updated in the same kernel, as the stock layer computes them
+ * (m - (m - batch) * (1 - momentum), in float32), instead of six more kernels per layer.
  * Applies on the wasm backend with SIMD, float32, channels last, with a multiple of four channels;
  * everywhere else the layer runs the stock call.
  */
@@ -57,11 +58,12 @@ export function batchNormTrainingApplies(layer: object, x: tf.Tensor): boolean {
 export function batchNormTraining(layer: object, x: tf.Tensor): tf.Tensor {
   const f = layer as BnFields;
   return tf.tidy(() => {
-    const attrs = { epsilon: f.epsilon } as unknown as tf.NamedAttrMap;
-    let stats: tf.Tensor[] = [];
+    const attrs = { epsilon: f.epsilon, momentum: f.momentum } as unknown as tf.NamedAttrMap;
+    let moving: tf.Tensor[] = [];
     const op = tf.customGrad(((xi: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
-      const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x: xi, gamma, beta }, attrs) as tf.Tensor[];
-      stats = [tf.keep(mean), tf.keep(variance)]; // the op's own scope frees all but its value
+      const inputs = { x: xi, gamma, beta, movingMean: f.movingMean.read(), movingVariance: f.movingVariance.read() };
+      const [y, mean, variance, newMean, newVariance] = tf.engine().runKernel(BN_TRAIN_KERNEL, inputs, attrs) as tf.Tensor[];
+      moving = [tf.keep(newMean), tf.keep(newVariance)]; // the op's own scope frees all but its value
       save([xi, gamma, mean, variance]);
       return {
         value: y,
@@ -76,18 +78,9 @@ export function batchNormTraining(layer: object, x: tf.Tensor): tf.Tensor {
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
     const y = op(x, f.gamma.read(), f.beta.read());
-    const decay = 1 - f.momentum;
-    const [mean, variance] = stats;
-    for (const [v, value] of [
-      [f.movingMean, mean],
-      [f.movingVariance, variance],
-    ] as const) {
-      tf.tidy(() => {
-        const orig = v.read();
-        v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
-      });
-    }
-    tf.dispose(stats);
+    f.movingMean.write(moving[0]);
+    f.movingVariance.write(moving[1]);
+    tf.dispose(moving);
     return y;
   });
 }
@@ -99,12 +92,12 @@ export function installBatchNormTraining(): void {
     kernelName: BN_TRAIN_KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
-      const eps = (attrs as { epsilon: number }).epsilon;
+      const { x, gamma, beta, movingMean, movingVariance } = inputs as Record<string, tf.TensorInfo>;
+      const { epsilon: eps, momentum } = attrs as { epsilon: number; momentum: number };
       const c = x.shape[x.shape.length - 1];
       const n = tf.util.sizeFromShape(x.shape) / c;
       const b = backend as unknown as HeapBackend;
-      const [y, mean, variance] = [b.makeOutput(x.shape, 'float32'), b.makeOutput([c], 'float32'), b.makeOutput([c], 'float32')];
+      const [y, mean, variance, newMean, newVariance] = [x.shape, [c], [c], [c], [c]].map((shape) => b.makeOutput(shape, 'float32'));
       const s = simdFor(backend)!;
       // scratch: zeros f32[c] | u f32[c] | s1 f64[c] | s2 f64[c]
       const base = s.scratch(24 * c);
@@ -117,15 +110,20 @@ export function installBatchNormTraining(): void {
       const vv = s.f32(s.ptr(variance), c);
       const u = s.f32(pU, c);
       const g = s.f32(s.ptr(gamma), c);
+      const [om, ov, nm, nv] = [movingMean, movingVariance, newMean, newVariance].map((t) => s.f32(s.ptr(t), c));
+      const decay = Math.fround(1 - momentum);
       for (let j = 0; j < c; j++) {
         const m = s1[j] / n;
         const v = Math.max(0, s2[j] / n - m * m);
         vm[j] = m;
         vv[j] = v;
         u[j] = g[j] / Math.sqrt(Math.fround(vv[j] + Math.fround(eps)));
+        // the stock layer's update in its float32 order: moving - (moving - batch) * (1 - momentum)
+        nm[j] = om[j] - Math.fround(Math.fround(om[j] - vm[j]) * decay);
+        nv[j] = ov[j] - Math.fround(Math.fround(ov[j] - vv[j]) * decay);
       }
       s.k.affine(s.ptr(x), s.ptr(x), s.ptr(y), n, c, s.ptr(mean), pZero, pU, s.ptr(beta));
-      return [y, mean, variance];
+      return [y, mean, variance, newMean, newVariance];
     },
   });
   tf.registerKernel({

@@ -4,12 +4,14 @@
  * intermediate once the composed kernel has its result.
  */
 import * as tf from '@tensorflow/tfjs';
+import { simdFor } from './simd';
 
 export type Info = tf.TensorInfo;
 export type Attrs = Record<string, unknown>;
 type Inputs = Record<string, Info> | Info[];
 
 export interface WasmBackend {
+  makeOutput(shape: number[], dtype: 'float32'): Info;
   disposeData(dataId: object): boolean;
   write(values: Float32Array, shape: number[], dtype: 'float32'): object;
   readSync(dataId: object): Float32Array;
@@ -58,7 +60,50 @@ export class Composer {
     return this.run('Reshape', { x }, { shape });
   }
   transpose(x: Info, perm: number[]): Info {
+    const simd = simdFor(this.backend);
+    if (simd && perm.length === 2 && perm[0] === 1) {
+      const [r, c] = x.shape;
+      const out = this.output([c, r]);
+      simd.k.transpose(simd.ptr(x), simd.ptr(out), r, c);
+      return out;
+    }
     return this.run('Transpose', { x }, { perm });
+  }
+  /** A new float32 output on the heap, freed with the other intermediates. */
+  output(shape: number[]): Info {
+    const out = this.backend.makeOutput(shape, 'float32');
+    this.temps.push(out);
+    return out;
+  }
+  /** scale * the sums over the rows of x [n, c] (c a multiple of 4), accumulated in float64: [c]. */
+  columnSums(x: Info, scale: number): Info {
+    const [n, c] = x.shape;
+    const out = this.output([c]);
+    const simd = simdFor(this.backend)!;
+    const base = simd.scratch(20 * c);
+    const [pZero, pS1, pS2] = [base, base + 4 * c, base + 12 * c];
+    simd.f32(pZero, c).fill(0);
+    simd.k.sums(simd.ptr(x), simd.ptr(x), pZero, n, c, pS1, pS2);
+    const s1 = simd.f64(pS1, c);
+    const o = simd.f32(simd.ptr(out), c);
+    for (let j = 0; j < c; j++) o[j] = s1[j] * scale;
+    return out;
+  }
+  /** Whether the SIMD kernels (simd.wat) run on this backend. */
+  get simd(): boolean {
+    return simdFor(this.backend) != null;
+  }
+  /**
+   * im2col through the SIMD module: [N, kh * kw * C] ordered (i, j, c), N = batch * outH * outW,
+   * zeros where a tap falls on padding.
+   */
+  im2col(x: Info, info: tf.backend_util.Conv2DInfo): Info {
+    const simd = simdFor(this.backend)!;
+    const { filterHeight: kh, filterWidth: kw, inChannels: c, batchSize: b, outHeight: oh, outWidth: ow } = info;
+    const out = this.output([b * oh * ow, kh * kw * c]);
+    const [, h, w] = x.shape;
+    simd.k.im2col(simd.ptr(x), simd.ptr(out), b, h, w, c, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, oh, ow);
+    return out;
   }
   /** [1, M, K] x [1, K, N]: the untransposed batch-1 product the backend sends to XNNPACK. */
   matmul(a: Info, b: Info): Info {

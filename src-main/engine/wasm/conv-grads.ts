@@ -64,10 +64,33 @@ function patches(k: Composer, x: Info, info: ConvInfo): Info {
   return k.reshape(p, [n, c * kh * kw]);
 }
 
+/**
+ * XNNPACK packs a product's right operand afresh whenever it is a new tensor (every training step),
+ * at about four times the cost per element of a SIMD transpose (measured, scripts/profile-step.ts);
+ * the filter gradient takes whichever orientation packs less.
+ */
+const PACK_COST = 4;
+
 export function conv2dBackpropFilter(k: Composer, x: Info, dy: Info, attrs: Attrs): Info {
   const info = convInfo(x.shape, attrs.filterShape as number[], attrs, false);
   const { filterHeight: kh, filterWidth: kw, inChannels: c, outChannels: co } = info;
   const n = info.batchSize * info.outHeight * info.outWidth;
+  const kk = kh * kw * c;
+  if (k.simd) {
+    const { top, bottom, left, right } = info.padInfo;
+    const unit = kh * kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0;
+    // P [n, kk] with columns (i, j, c): the filter's own layout [kh, kw, c, co] read as [kk, co].
+    const p = unit ? k.reshape(x, [n, c]) : k.im2col(x, info);
+    const d = k.reshape(dy, [n, co]);
+    // dW = P^T dy (pack dy, transpose P) or (dy^T P)^T (pack P, transpose dy and the result).
+    const packDy = n * kk + PACK_COST * n * co;
+    const packP = PACK_COST * n * kk + n * co + kk * co;
+    const g =
+      packDy <= packP
+        ? k.matmul(k.reshape(k.transpose(p, [1, 0]), [1, kk, n]), k.reshape(d, [1, n, co]))
+        : k.transpose(k.reshape(k.matmul(k.reshape(k.transpose(d, [1, 0]), [1, co, n]), k.reshape(p, [1, n, kk])), [co, kk]), [1, 0]);
+    return k.reshape(g, [kh, kw, c, co]);
+  }
   const p = patches(k, x, info);
   const dyT = k.transpose(k.reshape(dy, [n, co]), [1, 0]);
   const g = k.matmul(k.reshape(dyT, [1, co, n]), k.reshape(p, [1, n, c * kh * kw]));

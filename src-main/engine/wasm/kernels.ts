@@ -7,8 +7,8 @@
  *   untransposed, batch-1 products to XNNPACK; here the operand is transposed explicitly first.
  * - Tile of a [1, ..., 1, C] tensor along leading axes (BatchNorm's input gradient tiles 1/sigma
  *   over the batch): ones[N, 1] x v[1, C], instead of an index computation per element.
- * - Sum and Mean over leading axes (BatchNorm's moments and gradients over N, H, W):
- *   ones[1, N] x X[N, C] (times 1/N for the mean), instead of a transpose and a reduction.
+ * - Sum and Mean over leading axes (bias gradients over N, H, W): per-column sums in float64 on the
+ *   SIMD module (simd.wat `sums`), else ones[1, N] x X[N, C]; instead of a transpose and a reduction.
  *
  * Every other case goes to the backend's own kernel.
  */
@@ -61,8 +61,11 @@ function reduceLeading(k: Composer, x: Info, attrs: Attrs, fallback: () => Info,
   if (x.dtype !== 'float32' || r === 0 || r === x.shape.length || !axes.every((v, i) => v === i)) return fallback();
   const n = size(x.shape.slice(0, r));
   const rest = x.shape.slice(r);
-  const out = k.matmul(k.filled([1, 1, n], mean ? 1 / n : 1), k.reshape(x, [1, n, size(rest)]));
-  return k.reshape(out, attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest);
+  const shape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
+  const c = size(rest);
+  if (k.simd && c % 4 === 0) return k.reshape(k.columnSums(k.reshape(x, [n, c]), mean ? 1 / n : 1), shape);
+  const out = k.matmul(k.filled([1, 1, n], mean ? 1 / n : 1), k.reshape(x, [1, n, c]));
+  return k.reshape(out, shape);
 }
 
 const IMPLS: Record<string, Impl> = {
