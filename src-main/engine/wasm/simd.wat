@@ -130,6 +130,16 @@
             (br_if $di (i32.ge_u (local.get $i) (local.get $kh)))
             (local.set $iy (i32.sub (i32.add (i32.mul (local.get $y) (local.get $sh)) (local.get $i)) (local.get $pt)))
             (local.set $j (i32.const 0))
+            (local.set $ix (i32.sub (i32.mul (local.get $x) (local.get $sw)) (local.get $pl)))
+            ;; the whole filter row inside the image: kw * c contiguous values, one copy
+            (if (i32.and (i32.lt_u (local.get $iy) (local.get $h))
+                  (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.le_s (i32.add (local.get $ix) (local.get $kw)) (local.get $w))))
+              (then
+                (local.set $row (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $iy)) (local.get $w)) (local.get $ix)))
+                (memory.copy (local.get $out) (i32.add (local.get $src) (i32.mul (local.get $row) (local.get $bytes)))
+                  (i32.mul (local.get $bytes) (local.get $kw)))
+                (local.set $out (i32.add (local.get $out) (i32.mul (local.get $bytes) (local.get $kw))))
+                (local.set $j (local.get $kw))))
             (block $dj (loop $lj
               (br_if $dj (i32.ge_u (local.get $j) (local.get $kw)))
               (local.set $ix (i32.sub (i32.add (i32.mul (local.get $x) (local.get $sw)) (local.get $j)) (local.get $pl)))
