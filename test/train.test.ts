@@ -7,7 +7,8 @@ import { ModelConfigSchema, RunConfigSchema, runModel } from '../src-main/contra
 import { installCpuKernels } from '../src-main/engine/cpu-kernels';
 import { loadCifar10, toTensors } from '../src-main/engine/data';
 import { deserialiseNet, loadNetFromDir, serialiseNet } from '../src-main/engine/modelio';
-import { categoricalCrossEntropy, createOptimiser, distillationLoss, KerasRMSProp } from '../src-main/engine/optim';
+import { categoricalCrossEntropy, createOptimiser, distillationLoss, KerasRMSProp, learningRateAt } from '../src-main/engine/optim';
+import { OptimiserSchema } from '../src-main/contract';
 import { buildResNet50 } from '../src-main/engine/resnet';
 import { recalibrateBatchNorm, train, type TensorData } from '../src-main/engine/train';
 import { makeTinyCifarZip } from './helpers/tiny-cifar';
@@ -52,6 +53,28 @@ describe('losses against their definitions', () => {
     const kl = qt.reduce((acc, q, i) => acc + q * Math.log(q / qs[i]), 0);
     const want = 0.8 * T * T * kl + 0.2 * -Math.log(0.7);
     expect(distillationLoss(y, tf.tensor2d([s]), tf.tensor2d([t]), T, 0.8).dataSync()[0]).toBeCloseTo(want, 5);
+  });
+});
+
+describe('learning-rate schedules against their definitions', () => {
+  const cosine = OptimiserSchema.parse({ preset: 'custom', name: 'adam', learningRate: 0.002, warmupEpochs: 1, schedule: 'cosine' });
+  const constant = OptimiserSchema.parse({ preset: 'fast' });
+  it('warms up linearly, then follows lr (1 + cos(pi t / T)) / 2 down to 0 over the remaining steps', () => {
+    const perEpoch = 10;
+    const total = 50;
+    expect(learningRateAt(cosine, 0, perEpoch, total)).toBeCloseTo(0.002 / 10, 12);
+    expect(learningRateAt(cosine, 9, perEpoch, total)).toBeCloseTo(0.002, 12);
+    for (const step of [10, 20, 30, 45, 49]) {
+      const t = step - 10;
+      expect(learningRateAt(cosine, step, perEpoch, total), `step ${step}`).toBeCloseTo((0.002 * (1 + Math.cos((Math.PI * t) / 40))) / 2, 12);
+    }
+    expect(learningRateAt(cosine, 30, perEpoch, total), 'half-way after warm-up: half the rate').toBeCloseTo(0.001, 12);
+    expect(learningRateAt(cosine, 49, perEpoch, total)).toBeLessThan(0.002 * 0.01);
+  });
+  it('keeps the rate constant after warm-up by default, and for a run of unknown length', () => {
+    expect(constant.schedule).toBe('constant');
+    expect(learningRateAt(constant, 35, 10, 50)).toBe(0.001);
+    expect(learningRateAt(cosine, 35, 10)).toBe(0.002);
   });
 });
 

@@ -25,6 +25,7 @@ const OPTIONS = {
   'test-per-class': { type: 'string' },
   optimiser: { type: 'string' },
   lr: { type: 'string' },
+  schedule: { type: 'string' },
   seed: { type: 'string' },
   backend: { type: 'string' },
   baseline: { type: 'string' },

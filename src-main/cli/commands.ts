@@ -1,7 +1,7 @@
 /** The dwswap commands. Each returns its exit code; errors propagate to main() as one line. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BACKENDS, DEFAULT_GREEDY, DEFAULT_SWAP, DEFAULTS, PROTOCOLS, SELECT_ON, type HostEvent, type RunConfigInput, type SelectOn } from '../contract';
+import { BACKENDS, DEFAULT_GREEDY, DEFAULT_SWAP, DEFAULTS, OPTIMISER_PRESETS, PROTOCOLS, SELECT_ON, type HostEvent, type RunConfigInput, type SelectOn } from '../contract';
 import { checkDataset, inspectModel } from '../engine';
 import { findDefaultDataset } from '../host/default-dataset';
 import { createHost, type Host } from '../host/host';
@@ -116,6 +116,7 @@ function trainConfig(ctx: CommandContext): RunConfigInput {
   const preset = v.optimiser ?? (protocol === 'baseline' ? 'fast' : 'study');
   if (!['study', 'fast'].includes(preset)) throw new CliError(`--optimiser must be study or fast, got '${preset}'`);
   const lr = positiveFlag(v.lr, 'lr', '0.001');
+  const schedule = choiceFlag(v.schedule, 'schedule', ['constant', 'cosine'] as const, 'constant');
   const init = choiceFlag(v.init, 'init', ['svd', 'random'] as const, protocol === 'greedy' ? 'random' : 'svd');
   const given = <T>(flag: string | boolean | undefined, value: () => T): T | undefined => (flag === undefined ? undefined : value());
   const swapRanks = given(v.swap, () => parseSwapRanks(v.swap));
@@ -144,7 +145,10 @@ function trainConfig(ctx: CommandContext): RunConfigInput {
     protocol,
     data: { path: datasetPath(ctx), trainPerClass: intFlag(v['train-per-class'], 'train-per-class', 0), testPerClass: intFlag(v['test-per-class'], 'test-per-class', 0), augment: !v['no-augment'] },
     model: protocol === 'manual' ? { ...model, swapped: model.swapped ?? [] } : model,
-    optimiser: lr === undefined ? { preset: preset as 'study' | 'fast' } : { preset: 'custom' as const, name: preset === 'study' ? ('rmsprop' as const) : ('adam' as const), centered: preset === 'study', learningRate: lr },
+    optimiser:
+      lr === undefined && schedule === 'constant'
+        ? { preset: preset as 'study' | 'fast' }
+        : { preset: 'custom' as const, name: preset === 'study' ? ('rmsprop' as const) : ('adam' as const), centered: preset === 'study', learningRate: lr ?? OPTIMISER_PRESETS[preset as 'study' | 'fast'].learningRate, schedule },
     // Greedy fine-tunes per step and a sensitivity run does not train: epochs only when given (then refused).
     epochs: protocol === 'greedy' || protocol === 'sensitivity' ? given(v.epochs, () => epochs) : epochs,
     initFrom: given(v['init-from'], () => path.resolve(v['init-from']!)),

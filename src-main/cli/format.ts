@@ -5,7 +5,7 @@ export const USAGE = `dwswap — ResNet-50 depthwise-separable swap workbench (h
 
   dwswap inspect [--swap all|none|LIST] [--width N] [--depth-multiplier R] [--bn-between] [--json]
   dwswap train --protocol baseline|greedy|ours|manual|control --data PATH [--epochs N] [--batch N]
-               [--width N] [--train-per-class N] [--test-per-class N] [--optimiser study|fast] [--lr X]
+               [--width N] [--train-per-class N] [--test-per-class N] [--optimiser study|fast] [--lr X] [--schedule constant|cosine]
                [--seed N] [--backend auto|tensorflow-gpu|tensorflow|webgpu|wasm|cpu] [--baseline RUN_ID]
                [--swap LIST] [--init svd|random] [--threshold X] [--threshold-mode absolute|relative]
                [--fine-tune-epochs N] [--bn-momentum X] [--zero-init-residual] [--init-from MODEL_DIR]

@@ -153,15 +153,17 @@ const OptimiserFields = z.object({
   momentum: z.number().min(0).max(1).default(0),
   /** Epochs of linear learning-rate warm-up from 0 (0 = none). */
   warmupEpochs: z.number().min(0).default(0),
+  /** After warm-up: constant, or cosine decay to 0 over the run's remaining steps. */
+  schedule: z.enum(['constant', 'cosine']).default('constant'),
 });
 export type OptimiserConfig = z.infer<typeof OptimiserFields>;
 export type OptimiserPreset = OptimiserConfig['preset'];
 
 export const OPTIMISER_PRESETS: Record<(typeof OPTIMISER_PRESET_NAMES)[number], OptimiserConfig> = {
   /** The study's: RMSprop(centered=True, learning_rate=1e-5) with Keras' rho 0.9, epsilon 1e-7. */
-  study: { preset: 'study', name: 'rmsprop', learningRate: 1e-5, centered: true, momentum: 0, warmupEpochs: 0 },
+  study: { preset: 'study', name: 'rmsprop', learningRate: 1e-5, centered: true, momentum: 0, warmupEpochs: 0, schedule: 'constant' },
   /** For training from scratch: Adam 1e-3 with one epoch of linear warm-up. */
-  fast: { preset: 'fast', name: 'adam', learningRate: 1e-3, centered: false, momentum: 0, warmupEpochs: 1 },
+  fast: { preset: 'fast', name: 'adam', learningRate: 1e-3, centered: false, momentum: 0, warmupEpochs: 1, schedule: 'constant' },
 };
 
 /** A named preset's values; `custom` as given. */

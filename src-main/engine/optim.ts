@@ -115,10 +115,16 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   (opt as unknown as { learningRate: number }).learningRate = lr;
 }
 
-/** Linear warm-up over the first `c.warmupEpochs * stepsPerEpoch` steps, then constant. */
-export function learningRateAt(c: OptimiserConfig, step: number, stepsPerEpoch: number): number {
+/**
+ * The learning rate of step `step` (0-based) of a run of `totalSteps`: linear warm-up over the first
+ * `c.warmupEpochs * stepsPerEpoch` steps, then constant, or (schedule `cosine`) lr * (1 + cos(pi t / T)) / 2
+ * with t the steps since warm-up and T the steps after it (Loshchilov & Hutter's SGDR without restarts).
+ */
+export function learningRateAt(c: OptimiserConfig, step: number, stepsPerEpoch: number, totalSteps = Infinity): number {
   const warm = c.warmupEpochs * stepsPerEpoch;
-  return warm > 0 && step < warm ? (c.learningRate * (step + 1)) / warm : c.learningRate;
+  if (warm > 0 && step < warm) return (c.learningRate * (step + 1)) / warm;
+  if (c.schedule !== 'cosine' || !Number.isFinite(totalSteps) || totalSteps <= warm) return c.learningRate;
+  return (c.learningRate * (1 + Math.cos((Math.PI * (step - warm)) / (totalSteps - warm)))) / 2;
 }
 
 const EPS = 1e-7;

@@ -157,7 +157,7 @@ export async function train(model: tf.LayersModel, data: TensorData, opts: Train
         meter.dispose();
         return { epochs: history, cancelled: true };
       }
-      setLearningRate(opts.optimiser, learningRateAt(opts.optimiserConfig, epoch * batches + b, batches));
+      setLearningRate(opts.optimiser, learningRateAt(opts.optimiserConfig, epoch * batches + b, batches, opts.epochs * batches));
       const size = Math.min(opts.batchSize, n - b * opts.batchSize);
       const batch = makeBatch(data, order, b * opts.batchSize, size, opts.augment, mixSeed(opts.seed, epoch, b));
       const out = step(model, batch, opts, vars);

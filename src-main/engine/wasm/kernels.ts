@@ -98,6 +98,27 @@ const USED = [
 ];
 
 /**
+ * Identity (tf.clone, and every tensor the tape saves for a gradient) shares the input's buffer, as
+ * TF.js's cpu backend does, instead of copying it: tensors are immutable and no kernel here writes
+ * into an input, so a copy buys nothing; a training step saved a copy of every BatchNorm input.
+ */
+function installSharedIdentity(): void {
+  const original = tf.getKernel('Identity', 'wasm');
+  if (!original || (original as { shared?: boolean }).shared) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    ...original,
+    shared: true,
+    kernelFunc: (args) => {
+      const x = (args.inputs as Record<string, Info>).x;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  } as tf.KernelConfig);
+}
+
+/**
  * Registers the kernels above on the `wasm` backend. Idempotent; call after importing
  * @tensorflow/tfjs-backend-wasm, before or after the backend is initialised.
  */
@@ -105,6 +126,7 @@ export function installWasmKernels(): void {
   installAdamKernel();
   installBatchNormGrad();
   installBatchNormTraining();
+  installSharedIdentity();
   if (stock.size > 0) return;
   for (const name of USED) {
     const kernel = tf.getKernel(name, 'wasm');

@@ -290,6 +290,7 @@ export const FIELD_LABELS: Record<string, string> = {
   'optimiser.learningRate': 'Learning rate',
   'optimiser.momentum': 'Momentum',
   'optimiser.warmupEpochs': 'Warm-up epochs',
+  'optimiser.schedule': 'Schedule',
   'greedy.threshold': 'Threshold',
   'greedy.fineTuneEpochs': 'Fine-tune epochs per step',
   'distill.temperature': 'Distillation temperature',
