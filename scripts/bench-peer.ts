@@ -3,7 +3,7 @@
  * ResNet-50 (../shared/peer/rn50.py is its PyTorch twin), batch 32, Adam, random data, at widths 1/16,
  * 1/4 and full. Each measurement runs in a fresh process; ours and the peer's alternate, three rounds,
  * and the medians are compared. Ours also times evaluation and BatchNorm re-estimation per batch
- * (the peer script times training only). The load average is recorded around every measurement:
+ * (PyTorch's side of those: scripts/peer_eval.py, the same network). The load average is recorded around every measurement:
  * the machine may be shared, and the alternating ratio is what to read.
  *
  *   npm run bench:peer [-- --widths 16,4,1 --rounds 3 --backend wasm --out docs/results/bench-peer.json]
@@ -41,6 +41,7 @@ const { values } = parseArgs({
 const BATCH = 32;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PEER = path.resolve(root, '../shared/peer/train_bench.py');
+const PEER_EVAL = path.resolve(root, 'scripts/peer_eval.py');
 /** Fewer timed steps where one step is long. */
 const stepsFor = (w: number) => Number(values.steps ?? (w >= 16 ? 10 : w >= 4 ? 5 : 2));
 
@@ -114,12 +115,16 @@ function oursInChild(width: number, steps: number) {
 }
 
 function peerInChild(py: string, width: number, steps: number) {
-  const out = execFileSync(py, [PEER, String(width), '1', String(steps)], {
-    encoding: 'utf8',
-    cwd: path.dirname(PEER),
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  return JSON.parse(out.trim().split('\n').pop()!);
+  const run = (script: string, args: string[]) =>
+    JSON.parse(
+      execFileSync(py, [script, ...args], { encoding: 'utf8', cwd: path.dirname(PEER), stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .split('\n')
+        .pop()!,
+    );
+  const train = run(PEER, [String(width), '1', String(steps)]);
+  const evalBn = run(PEER_EVAL, [String(width), String(steps + 2)]);
+  return { msPerStep: train.msPerStep as number, msPerEvalBatch: evalBn.msPerEvalBatch as number, msPerBnBatch: evalBn.msPerBnBatch as number };
 }
 
 async function main(): Promise<void> {
@@ -137,7 +142,7 @@ async function main(): Promise<void> {
   for (const width of widths) {
     const steps = stepsFor(width);
     const ours: Record<string, number>[] = [];
-    const peer: number[] = [];
+    const peer: { msPerStep: number; msPerEvalBatch: number; msPerBnBatch: number }[] = [];
     const loads: number[] = [];
     let device = '';
     for (let r = 0; r < rounds; r++) {
@@ -154,28 +159,41 @@ async function main(): Promise<void> {
           );
         } else if (py) {
           const p = peerInChild(py, width, steps);
-          peer.push(p.msPerStep);
+          peer.push(p);
           process.stdout.write(
-            `width 1/${width} round ${r + 1}: pytorch ${p.msPerStep.toFixed(1)} ms/step, load ${loads.at(-1)}\n`,
+            `width 1/${width} round ${r + 1}: pytorch ${p.msPerStep.toFixed(1)} ms/step (eval ${p.msPerEvalBatch.toFixed(1)}, BN ${p.msPerBnBatch.toFixed(1)} ms/batch), load ${loads.at(-1)}\n`,
           );
         }
       }
     }
     loads.push(load());
     const oursMs = median(ours.map((o) => o.msPerStep));
-    const peerMs = peer.length ? median(peer) : null;
+    const peerMs = peer.length ? median(peer.map((p) => p.msPerStep)) : null;
+    const oursEval = median(ours.map((o) => o.msPerEvalBatch));
+    const oursBn = median(ours.map((o) => o.msPerBnBatch));
     results.push({
       width: `1/${width}`,
       steps,
       ours: {
         device,
         msPerStep: oursMs,
-        msPerEvalBatch: median(ours.map((o) => o.msPerEvalBatch)),
-        msPerBnBatch: median(ours.map((o) => o.msPerBnBatch)),
+        msPerEvalBatch: oursEval,
+        msPerBnBatch: oursBn,
         rounds: ours.map((o) => o.msPerStep),
       },
-      peer: peerMs === null ? 'peer skipped' : { engine: 'PyTorch, 1 thread', msPerStep: peerMs, rounds: peer },
+      peer:
+        peerMs === null
+          ? 'peer skipped'
+          : {
+              engine: 'PyTorch, 1 thread',
+              msPerStep: peerMs,
+              msPerEvalBatch: median(peer.map((p) => p.msPerEvalBatch)),
+              msPerBnBatch: median(peer.map((p) => p.msPerBnBatch)),
+              rounds: peer.map((p) => p.msPerStep),
+            },
       ratio: peerMs === null ? null : oursMs / peerMs,
+      evalRatio: peerMs === null ? null : oursEval / median(peer.map((p) => p.msPerEvalBatch)),
+      bnRatio: peerMs === null ? null : oursBn / median(peer.map((p) => p.msPerBnBatch)),
       loadAverage1m: { min: Math.min(...loads), max: Math.max(...loads) },
     });
   }
@@ -199,7 +217,7 @@ async function main(): Promise<void> {
       optimiser: 'Adam 1e-3',
       data: 'random normal images, random labels',
       ours: 'train() without augmentation; evaluate() and recalibrateBatchNorm() per batch of 32',
-      peer: '../shared/peer/train_bench.py W 1 STEPS (torch.set_num_threads(1))',
+      peer: '../shared/peer/train_bench.py W 1 STEPS (torch.set_num_threads(1)); evaluation and BN re-estimation: scripts/peer_eval.py W STEPS+2 (the same network, eval-mode and train-mode forward under no_grad, batch 32, 1 thread)',
       alternation: 'ours/peer order alternates per round; medians over rounds',
     },
     results,
@@ -208,7 +226,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.resolve(root, values.out!), JSON.stringify(doc, null, 2) + '\n');
   for (const r of results)
     process.stdout.write(
-      `1/${r.width.slice(2)} width: ours ${r.ours.msPerStep.toFixed(1)} ms/step, ${typeof r.peer === 'string' ? r.peer : `pytorch ${r.peer.msPerStep.toFixed(1)} ms/step, ratio ${r.ratio!.toFixed(2)}x`} (load ${r.loadAverage1m.min}-${r.loadAverage1m.max})\n`,
+      `1/${r.width.slice(2)} width: ours ${r.ours.msPerStep.toFixed(1)} ms/step, ${typeof r.peer === 'string' ? r.peer : `pytorch ${r.peer.msPerStep.toFixed(1)} ms/step, ratio ${r.ratio!.toFixed(2)}x (eval ${r.evalRatio!.toFixed(2)}x, BN re-estimation ${r.bnRatio!.toFixed(2)}x)`} (load ${r.loadAverage1m.min}-${r.loadAverage1m.max})\n`,
     );
 }
 

@@ -3,10 +3,12 @@
  * chosen backend (batch 32, random data), after warm-up steps, under tf.profile; kernels summed by
  * name and sorted. Writes JSON (--out) with the machine, backend and load average.
  *
- * --stock-adam uses TF.js's own Adam instead of the fused one (optim.ts FusedAdam), and
- * --stock-bn-grad TF.js's own BatchNorm gradient instead of wasm/batchnorm-grad.ts, for A/Bs.
+ * For A/Bs: --stock-adam uses TF.js's own Adam instead of the fused one (optim.ts FusedAdam);
+ * --stock-bn tfjs-layers' own training-mode BatchNorm instead of wasm/batchnorm-train.ts;
+ * --stock-bn-grad (with --stock-bn) TF.js's own FusedBatchNorm gradient instead of wasm/batchnorm-grad.ts;
+ * --no-simd the JavaScript versions of the SIMD module's kernels (simd.wat).
  *
- *   npx tsx scripts/profile-step.ts [--width 4] [--backend wasm] [--steps 3] [--stock-adam] [--stock-bn-grad] [--out FILE]
+ *   npx tsx scripts/profile-step.ts [--width 4] [--backend wasm] [--steps 3] [--stock-adam] [--stock-bn] [--stock-bn-grad] [--no-simd] [--out FILE]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,6 +21,8 @@ import { ADAM_KERNEL } from '../src-main/engine/wasm/adam';
 import { buildResNet50 } from '../src-main/engine/resnet';
 import { trainableVariables } from '../src-main/engine/train';
 import { useStockBatchNormGrad } from '../src-main/engine/wasm/batchnorm-grad';
+import { useStockBatchNormTraining } from '../src-main/engine/wasm/batchnorm-train';
+import { disableSimdKernels } from '../src-main/engine/wasm/simd';
 
 const { values } = parseArgs({
   options: {
@@ -28,11 +32,15 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'stock-adam': { type: 'boolean', default: false },
     'stock-bn-grad': { type: 'boolean', default: false },
+    'stock-bn': { type: 'boolean', default: false },
+    'no-simd': { type: 'boolean', default: false },
   },
 });
 const width = Number(values.width);
 const report = await selectBackend(values.backend as 'wasm');
 if (values['stock-bn-grad']) useStockBatchNormGrad();
+if (values['stock-bn']) useStockBatchNormTraining();
+if (values['no-simd']) disableSimdKernels();
 const model = buildResNet50({ widthDivisor: width, zeroInitResidual: true }, 1);
 const x = tf.randomNormal([32, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
 const y = tf.oneHot(tf.randomUniform([32], 0, 10, 'int32', 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
@@ -69,7 +77,11 @@ const doc = {
   machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, load_average_1m: os.loadavg()[0] },
   width: `1/${width}`,
   optimiser: `${opt.constructor.name}${opt instanceof FusedAdam && !tf.getKernel(ADAM_KERNEL, tf.getBackend()) ? " (stock update: no fused kernel on this backend)" : ''} (${preset.name}, lr ${preset.learningRate})`,
-  batchnorm_gradient: values['stock-bn-grad'] || tf.getBackend() !== 'wasm' ? "TF.js's own" : 'fused kernel on wasm (wasm/batchnorm-grad.ts)',
+  batchnorm_training:
+    tf.getBackend() !== 'wasm' || values['stock-bn'] || values['no-simd']
+      ? `tfjs-layers' own (moments + batchNorm), gradient: ${values['stock-bn-grad'] || tf.getBackend() !== 'wasm' ? "TF.js's own" : 'fused kernel (wasm/batchnorm-grad.ts)'}`
+      : 'SIMD kernels (wasm/batchnorm-train.ts)',
+  simd_module: tf.getBackend() === 'wasm' && !values['no-simd'],
   batch: 32,
   ms_per_step_unprofiled: msPerStep,
   kernel_ms_total_profiled: total,

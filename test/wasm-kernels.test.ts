@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installWasmKernels } from '../src-main/engine/wasm/kernels';
+import { disableSimdKernels } from '../src-main/engine/wasm/simd';
 
 beforeAll(async () => {
   installWasmKernels();
@@ -57,7 +58,7 @@ async function expectSameAsCpu(kernel: string, spec: Spec): Promise<void> {
   expect(worst).toBeLessThan(2e-5);
 }
 
-describe('Conv2DBackpropFilter on wasm (im2col by a one-hot depthwise conv, then one matmul)', () => {
+describe('Conv2DBackpropFilter on wasm (im2col + one matmul in the orientation that packs less; without SIMD: im2col by a one-hot depthwise conv)', () => {
   const cases: [string, number[], number[], number, unknown, number[]][] = [
     ['1x1 stride 1', [2, 4, 4, 3], [1, 1, 3, 5], 1, 'valid', [2, 4, 4, 5]],
     ['1x1 stride 2 (keras ResNet v1 block entry)', [2, 5, 5, 3], [1, 1, 3, 4], 2, 'valid', [2, 3, 3, 4]],
@@ -78,14 +79,20 @@ describe('Conv2DBackpropFilter on wasm (im2col by a one-hot depthwise conv, then
       [1, 5, 5, 3],
     ],
   ];
-  for (const [name, x, f, s, pad, dy] of cases) {
-    it(name, async () => {
-      await expectSameAsCpu('Conv2DBackpropFilter', {
-        inputs: { x, dy },
-        attrs: { strides: s, pad, dataFormat: 'NHWC', filterShape: f },
+  for (const simd of [true, false])
+    for (const [name, x, f, s, pad, dy] of cases) {
+      it(`${name}${simd ? '' : ' (JavaScript path, no SIMD module)'}`, async () => {
+        disableSimdKernels(!simd);
+        try {
+          await expectSameAsCpu('Conv2DBackpropFilter', {
+            inputs: { x, dy },
+            attrs: { strides: s, pad, dataFormat: 'NHWC', filterShape: f },
+          });
+        } finally {
+          disableSimdKernels(false);
+        }
       });
-    });
-  }
+    }
 });
 
 describe('Conv2DBackpropInput on wasm (1x1: a matmul, spread when strided; k x k: conv with the flipped kernel)', () => {
@@ -184,7 +191,7 @@ describe('BatchMatMul with transposed operands on wasm (sent to XNNPACK after an
   });
 });
 
-describe('Tile, Sum and Mean over leading axes on wasm (ones-vector products)', () => {
+describe('Tile, Sum and Mean over leading axes on wasm (column sums / ones-vector products)', () => {
   it('Tile of [1, 1, 1, C] over N, H, W (BatchNorm gradient)', async () => {
     await expectSameAsCpu('Tile', { inputs: { x: [1, 1, 1, 5] }, attrs: { reps: [2, 3, 4, 1] } });
   });
@@ -195,6 +202,8 @@ describe('Tile, Sum and Mean over leading axes on wasm (ones-vector products)', 
     it(`${kernel} over N, H, W of NHWC, with and without keepDims`, async () => {
       await expectSameAsCpu(kernel, { inputs: { x: [2, 3, 4, 5] }, attrs: { axis: [0, 1, 2], keepDims: false } });
       await expectSameAsCpu(kernel, { inputs: { x: [2, 3, 4, 5] }, attrs: { axis: [2, 0, 1], keepDims: true } });
+      // a multiple of four channels: the SIMD module's float64 column sums
+      await expectSameAsCpu(kernel, { inputs: { x: [3, 5, 2, 8] }, attrs: { axis: [0, 1, 2], keepDims: false } });
     });
     it(`${kernel} over inner or all axes keeps the backend kernel`, async () => {
       await expectSameAsCpu(kernel, { inputs: { x: [2, 3, 4] }, attrs: { axis: [2], keepDims: false } });

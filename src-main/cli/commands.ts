@@ -283,7 +283,10 @@ const reproduce: Command = (ctx) => {
     const result = await timeReproduced(host, trained, profile);
     const cli = `dwswap ${process.argv.slice(2).join(' ')}`;
     const script = process.env.npm_lifecycle_event;
-    const command = script ? `npm run ${script}${process.argv.length > 4 ? ` -- ${process.argv.slice(4).join(' ')}` : ''} (${cli})` : cli;
+    // The user's own arguments follow those the npm script passes (npm_lifecycle_script: "tsx …/main.ts reproduce seed --profile cpu").
+    const scriptWords = (process.env.npm_lifecycle_script ?? '').trim().split(/\s+/);
+    const own = process.argv.slice(2 + Math.max(0, scriptWords.length - 1 - scriptWords.findIndex((w) => w.endsWith('main.ts'))));
+    const command = script ? `npm run ${script}${own.length ? ` -- ${own.join(' ')}` : ''} (${cli})` : cli;
     const doc = resultsJson(result, opts, command, APP_VERSION);
     fs.mkdirSync(out, { recursive: true });
     const stem = path.join(out, `reproduce-${profile.name}`);

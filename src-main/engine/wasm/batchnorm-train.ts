@@ -38,10 +38,18 @@ interface HeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
+let stockTraining = false;
+
+/** Runs tfjs-layers' own training-mode BatchNorm instead (benchmarks' A/B). */
+export function useStockBatchNormTraining(stock = true): void {
+  stockTraining = stock;
+}
+
 export function batchNormTrainingApplies(layer: object, x: tf.Tensor): boolean {
   const f = layer as BnFields;
   const c = x.shape[x.rank - 1];
   return (
+    !stockTraining &&
     tf.getBackend() === 'wasm' &&
     tf.getKernel(BN_TRAIN_KERNEL, 'wasm') != null &&
     simdFor(tf.backend()) != null &&

@@ -1,10 +1,12 @@
 /**
  * Convolution gradients for the wasm backend, composed from its XNNPACK kernels (see compose.ts).
  *
- * - Conv2DBackpropFilter: im2col as one GEMM. A depthwise convolution with a one-hot filter lays out,
- *   for every output pixel n and input channel c, the kh*kw input values under the filter (stride and
- *   padding applied by XNNPACK): patches [N, C*kh*kw]. Then dW^T = dy^T [Co, N] x patches, one
- *   matmul. A 1x1 stride-1 convolution needs no patches: dW = (dy^T x) ^T.
+ * - Conv2DBackpropFilter: im2col as one GEMM. The SIMD module (simd.wat) writes the patches
+ *   P [N, kh*kw*C] in the filter's own (i, j, c) order; dW [kh*kw*C, Co] = P^T dy, or (dy^T P)^T when
+ *   that makes XNNPACK re-pack less (PACK_COST). A 1x1 stride-1 convolution needs no patches (P = x).
+ *   Without SIMD: a depthwise convolution with a one-hot filter lays out, for every output pixel n and
+ *   input channel c, the kh*kw input values under the filter (stride and padding applied by XNNPACK):
+ *   patches [N, C*kh*kw]; then dW^T = dy^T [Co, N] x patches, one matmul.
  * - Conv2DBackpropInput: 1x1 is dy x W^T (one matmul), spread back to every s-th pixel when strided.
  *   k x k is the correlation of dy (zero-inserted between pixels when strided) with the spatially
  *   flipped, in/out-transposed kernel, padded by k-1-pad (XNNPACK's Conv2D).
