@@ -8,7 +8,7 @@
  * --stock-bn-grad (with --stock-bn) TF.js's own FusedBatchNorm gradient instead of wasm/batchnorm-grad.ts;
  * --no-simd the JavaScript versions of the SIMD module's kernels (simd.wat).
  *
- *   npx tsx scripts/profile-step.ts [--width 4] [--backend wasm] [--steps 3] [--stock-adam] [--stock-bn] [--stock-bn-grad] [--no-simd] [--out FILE]
+ *   npx tsx scripts/profile-step.ts [--width 4] [--batch 32] [--backend wasm] [--steps 3] [--stock-adam] [--stock-bn] [--stock-bn-grad] [--no-simd] [--out FILE]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +27,7 @@ import { disableSimdKernels } from '../src-main/engine/wasm/simd';
 const { values } = parseArgs({
   options: {
     width: { type: 'string', default: '4' },
+    batch: { type: 'string', default: '32' },
     backend: { type: 'string', default: 'wasm' },
     steps: { type: 'string', default: '3' },
     out: { type: 'string' },
@@ -42,8 +43,9 @@ if (values['stock-bn-grad']) useStockBatchNormGrad();
 if (values['stock-bn']) useStockBatchNormTraining();
 if (values['no-simd']) disableSimdKernels();
 const model = buildResNet50({ widthDivisor: width, zeroInitResidual: true }, 1);
-const x = tf.randomNormal([32, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-const y = tf.oneHot(tf.randomUniform([32], 0, 10, 'int32', 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
+const batch = Number(values.batch);
+const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
 const preset = OPTIMISER_PRESETS.fast;
 const opt = values['stock-adam'] ? tf.train.adam(preset.learningRate, 0.9, 0.999, 1e-7) : createOptimiser(preset);
 const vars = trainableVariables(model);
@@ -82,7 +84,7 @@ const doc = {
       ? `tfjs-layers' own (moments + batchNorm), gradient: ${values['stock-bn-grad'] || tf.getBackend() !== 'wasm' ? "TF.js's own" : 'fused kernel (wasm/batchnorm-grad.ts)'}`
       : 'SIMD kernels (wasm/batchnorm-train.ts)',
   simd_module: tf.getBackend() === 'wasm' && !values['no-simd'],
-  batch: 32,
+  batch,
   ms_per_step_unprofiled: msPerStep,
   kernel_ms_total_profiled: total,
   kernels,

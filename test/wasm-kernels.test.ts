@@ -267,3 +267,31 @@ describe('the SIMD module', () => {
     expect(execFileSync(process.execPath, ['scripts/build-simd.mjs', '--check'], { encoding: 'utf8' })).toContain('matches');
   });
 });
+
+describe("MaxPool's gradient on wasm (SIMD module: dy added at the window's first maximum)", () => {
+  const cases: [string, number[], number, number, unknown, number[]][] = [
+    ['3x3 stride 2 valid (the stem, after its zero padding)', [2, 9, 9, 4], 3, 2, 'valid', [2, 4, 4, 4]],
+    ['3x3 stride 2 same', [1, 6, 7, 3], 3, 2, 'same', [1, 3, 4, 3]],
+    ['2x2 stride 1 valid', [1, 4, 4, 2], 2, 1, 'valid', [1, 3, 3, 2]],
+  ];
+  for (const [name, x, f, s, pad, y] of cases) {
+    it(name, async () => {
+      await expectSameAsCpu('MaxPoolGrad', {
+        inputs: { dy: y, input: x, output: y },
+        attrs: { filterSize: f, strides: s, pad },
+      });
+    });
+  }
+  it('with ties (ReLU zeros, zero padding): the first maximum in scan order, as TF.js', async () => {
+    const grads: Float32Array[] = [];
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const x = tf.relu(tf.tensor(values(2 * 8 * 8 * 4, 5), [2, 8, 8, 4]));
+      const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D;
+      const g = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(p as tf.Tensor4D, 3, 2, 'valid'), tf.tensor(values(2 * 4 * 4 * 4, 6), [2, 4, 4, 4]))))(padded);
+      grads.push((await g.data()) as Float32Array);
+      tf.dispose([x, padded, g]);
+    }
+    expect(Array.from(grads[1])).toEqual(Array.from(grads[0]));
+  });
+});

@@ -7,7 +7,7 @@
  * Profiles size it to the machine: `full` is the study's setting (GPU); `cpu`, the default of
  * `npm run reproduce`, aims at numbers above noise on two CPU cores with the wasm engine within
  * twenty minutes (1/8 width, 9,000 training / 1,000 validation / 2,000 test images, batch 64, a
- * 15-epoch cosine-decayed baseline; its measured run is docs/results/reproduce-cpu.json); `quick` is
+ * 14-epoch cosine-decayed baseline; its measured run is docs/results/reproduce-cpu.json); `quick` is
  * the earlier ten-minute profile (800 training images, accuracies within noise of each other);
  * `smoke` is for tests.
  */
@@ -68,14 +68,14 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   cpu: {
     name: 'cpu',
     description:
-      'CPU profile (the default of npm run reproduce): ResNet-50 at 1/8 width (zero-initialised residual BatchNorm), 1,000 train (900 + 100 validation) + 200 test images per class, batch 64, 15 baseline epochs with cosine decay',
+      'CPU profile (the default of npm run reproduce): ResNet-50 at 1/8 width (zero-initialised residual BatchNorm), 1,000 train (900 + 100 validation) + 200 test images per class, batch 64, 14 baseline epochs with cosine decay',
     widthDivisor: 8,
     bnMomentum: 0.9,
     zeroInitResidual: true,
     trainPerClass: 1000,
     testPerClass: 200,
     batchSize: 64,
-    baselineEpochs: 15,
+    baselineEpochs: 14,
     fineTuneEpochs: 1,
     distillEpochs: 4,
     threshold: { mode: 'relative', value: STUDY_RATIO },

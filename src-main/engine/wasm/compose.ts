@@ -89,20 +89,30 @@ export class Composer {
     for (let j = 0; j < c; j++) o[j] = s1[j] * scale;
     return out;
   }
+  /** MaxPool's gradient for the pooling `info` (simd.wat maxPoolGrad): dx shaped like x. */
+  maxPoolGrad(dy: Info, x: Info, info: tf.backend_util.Conv2DInfo): Info {
+    const simd = simdFor(this.backend)!;
+    const out = this.output(x.shape);
+    const [b, h, w, c] = x.shape;
+    simd.k.maxPoolGrad(simd.ptr(x), simd.ptr(dy), simd.ptr(out), b, h, w, c, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth);
+    return out;
+  }
   /** Whether the SIMD kernels (simd.wat) run on this backend. */
   get simd(): boolean {
     return simdFor(this.backend) != null;
   }
   /**
    * im2col through the SIMD module: [N, kh * kw * C] ordered (i, j, c), N = batch * outH * outW,
-   * zeros where a tap falls on padding.
+   * zeros where a tap falls on padding; `transposed`: [kh * kw * C, N], written directly.
    */
-  im2col(x: Info, info: tf.backend_util.Conv2DInfo): Info {
+  im2col(x: Info, info: tf.backend_util.Conv2DInfo, transposed = false): Info {
     const simd = simdFor(this.backend)!;
     const { filterHeight: kh, filterWidth: kw, inChannels: c, batchSize: b, outHeight: oh, outWidth: ow } = info;
-    const out = this.output([b * oh * ow, kh * kw * c]);
+    const out = this.output(transposed ? [kh * kw * c, b * oh * ow] : [b * oh * ow, kh * kw * c]);
     const [, h, w] = x.shape;
-    simd.k.im2col(simd.ptr(x), simd.ptr(out), b, h, w, c, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, oh, ow);
+    const args = [simd.ptr(x), simd.ptr(out), b, h, w, c, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, oh, ow] as const;
+    if (transposed) simd.k.im2colT(...args);
+    else simd.k.im2col(...args);
     return out;
   }
   /** [1, M, K] x [1, K, N]: the untransposed batch-1 product the backend sends to XNNPACK. */

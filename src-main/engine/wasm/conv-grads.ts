@@ -82,15 +82,18 @@ export function conv2dBackpropFilter(k: Composer, x: Info, dy: Info, attrs: Attr
     const { top, bottom, left, right } = info.padInfo;
     const unit = kh * kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0;
     // P [n, kk] with columns (i, j, c): the filter's own layout [kh, kw, c, co] read as [kk, co].
-    const p = unit ? k.reshape(x, [n, c]) : k.im2col(x, info);
     const d = k.reshape(dy, [n, co]);
-    // dW = P^T dy (pack dy, transpose P) or (dy^T P)^T (pack P, transpose dy and the result).
+    // dW = P^T dy (pack dy; P^T written directly, or x transposed) or (dy^T P)^T (pack P, transpose dy and the result).
     const packDy = n * kk + PACK_COST * n * co;
     const packP = PACK_COST * n * kk + n * co + kk * co;
-    const g =
-      packDy <= packP
-        ? k.matmul(k.reshape(k.transpose(p, [1, 0]), [1, kk, n]), k.reshape(d, [1, n, co]))
-        : k.transpose(k.reshape(k.matmul(k.reshape(k.transpose(d, [1, 0]), [1, co, n]), k.reshape(p, [1, n, kk])), [co, kk]), [1, 0]);
+    let g: Info;
+    if (packDy <= packP) {
+      const pT = unit ? k.transpose(k.reshape(x, [n, c]), [1, 0]) : k.im2col(x, info, true);
+      g = k.matmul(k.reshape(pT, [1, kk, n]), k.reshape(d, [1, n, co]));
+    } else {
+      const p = unit ? k.reshape(x, [n, c]) : k.im2col(x, info);
+      g = k.transpose(k.reshape(k.matmul(k.reshape(k.transpose(d, [1, 0]), [1, co, n]), k.reshape(p, [1, n, kk])), [co, kk]), [1, 0]);
+    }
     return k.reshape(g, [kh, kw, c, co]);
   }
   const p = patches(k, x, info);

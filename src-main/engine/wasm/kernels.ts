@@ -68,6 +68,20 @@ function reduceLeading(k: Composer, x: Info, attrs: Attrs, fallback: () => Info,
   return k.reshape(out, shape);
 }
 
+/** MaxPool's gradient on the SIMD module (the backend's own is a scalar loop), NHWC, dilation 1. */
+function maxPoolGrad(k: Composer, dy: Info, x: Info, attrs: Attrs, fallback: () => Info): Info {
+  if (!k.simd || x.shape.length !== 4 || x.dtype !== 'float32') return fallback();
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize as [number, number] | number,
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as 'valid' | 'same' | number,
+    attrs.dimRoundingMode as 'floor' | undefined,
+  );
+  return k.maxPoolGrad(dy, x, info);
+}
+
 const IMPLS: Record<string, Impl> = {
   Conv2DBackpropFilter: (k, i, a) => conv2dBackpropFilter(k, i.x, i.dy, a),
   Conv2DBackpropInput: (k, i, a, f) => conv2dBackpropInput(k, i.dy, i.filter, a, f),
@@ -75,6 +89,7 @@ const IMPLS: Record<string, Impl> = {
   DepthwiseConv2dNativeBackpropInput: (k, i, a) => depthwiseBackpropInput(k, i.dy, i.filter, a),
   BatchMatMul: (k, i, a, f) => batchMatMul(k, i.a, i.b, a, f),
   Tile: (k, i, a, f) => tile(k, i.x, a, f),
+  MaxPoolGrad: (k, i, a, f) => maxPoolGrad(k, i.dy, i.input, a, f),
   Sum: (k, i, a, f) => reduceLeading(k, i.x, a, f, false),
   Mean: (k, i, a, f) => reduceLeading(k, i.x, a, f, true),
 };

@@ -16,6 +16,14 @@ export interface SimdExports {
     src: number, dst: number, b: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
   ): void;
+  im2colT(
+    src: number, dst: number, b: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
+  ): void;
+  maxPoolGrad(
+    px: number, pdy: number, pdx: number, b: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
+  ): void;
   sums(pa: number, pb: number, pmean: number, n: number, c: number, ps1: number, ps2: number): void;
   affine(pa: number, pb: number, pout: number, n: number, c: number, pmean: number, pk: number, pu: number, pv: number): void;
 }

@@ -160,6 +160,124 @@
       (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
       (br $lb))))
 
+  ;; im2col transposed: dst[(i * kw + j) * c + ch, n] (rows of N = b * oh * ow values), the operand
+  ;; the filter gradient multiplies by dy, written row by row (reads strided, writes contiguous).
+  (func (export "im2colT")
+    (param $src i32) (param $dst i32) (param $b i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32)
+    (param $oh i32) (param $ow i32)
+    (local $i i32) (local $j i32) (local $ch i32) (local $bi i32) (local $y i32) (local $x i32)
+    (local $iy i32) (local $ix i32) (local $out i32) (local $rowBase i32) (local $xstep i32)
+    (local.set $out (local.get $dst))
+    (local.set $xstep (i32.shl (i32.mul (local.get $sw) (local.get $c)) (i32.const 2)))
+    (block $di (loop $li
+      (br_if $di (i32.ge_u (local.get $i) (local.get $kh)))
+      (local.set $j (i32.const 0))
+      (block $dj (loop $lj
+        (br_if $dj (i32.ge_u (local.get $j) (local.get $kw)))
+        (local.set $ch (i32.const 0))
+        (block $dc (loop $lc
+          (br_if $dc (i32.ge_u (local.get $ch) (local.get $c)))
+          (local.set $bi (i32.const 0))
+          (block $db (loop $lb
+            (br_if $db (i32.ge_u (local.get $bi) (local.get $b)))
+            (local.set $y (i32.const 0))
+            (block $dy (loop $ly
+              (br_if $dy (i32.ge_u (local.get $y) (local.get $oh)))
+              (local.set $iy (i32.sub (i32.add (i32.mul (local.get $y) (local.get $sh)) (local.get $i)) (local.get $pt)))
+              (if (i32.ge_u (local.get $iy) (local.get $h))
+                (then
+                  (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $ow) (i32.const 2)))
+                  (local.set $out (i32.add (local.get $out) (i32.shl (local.get $ow) (i32.const 2)))))
+                (else
+                  ;; address of x[bi, iy, 0, ch]
+                  (local.set $rowBase (i32.add (local.get $src)
+                    (i32.shl (i32.add (i32.mul (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $iy)) (local.get $w)) (local.get $c)) (local.get $ch)) (i32.const 2))))
+                  (local.set $x (i32.const 0))
+                  (local.set $ix (i32.sub (local.get $j) (local.get $pl)))
+                  (block $dx (loop $lx
+                    (br_if $dx (i32.ge_u (local.get $x) (local.get $ow)))
+                    (f32.store (local.get $out)
+                      (if (result f32) (i32.lt_u (local.get $ix) (local.get $w))
+                        (then (f32.load (i32.add (local.get $rowBase) (i32.shl (i32.mul (local.get $ix) (local.get $c)) (i32.const 2)))))
+                        (else (f32.const 0))))
+                    (local.set $out (i32.add (local.get $out) (i32.const 4)))
+                    (local.set $ix (i32.add (local.get $ix) (local.get $sw)))
+                    (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                    (br $lx)))))
+              (local.set $y (i32.add (local.get $y) (i32.const 1)))
+              (br $ly)))
+            (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+            (br $lb)))
+          (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+          (br $lc)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $lj)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $li))))
+
+  ;; MaxPool's gradient (NHWC, channels innermost): dx = 0, then for every output (b, y, x, ch) the
+  ;; dy value is added at the window's first maximum in row-major scan order (taps outside the input
+  ;; skipped), which is where TF.js's own MaxPoolGrad puts it.
+  (func (export "maxPoolGrad")
+    (param $px i32) (param $pdy i32) (param $pdx i32) (param $b i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32)
+    (param $oh i32) (param $ow i32)
+    (local $bi i32) (local $y i32) (local $x i32) (local $ch i32) (local $r i32) (local $q i32)
+    (local $iy i32) (local $ix i32) (local $best f32) (local $at i32) (local $v f32) (local $o i32) (local $base i32)
+    (memory.fill (local.get $pdx) (i32.const 0) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $h)) (local.get $w)) (local.get $c)) (i32.const 2)))
+    (local.set $o (local.get $pdy))
+    (block $db (loop $lb
+      (br_if $db (i32.ge_u (local.get $bi) (local.get $b)))
+      (local.set $base (i32.mul (i32.mul (i32.mul (local.get $bi) (local.get $h)) (local.get $w)) (local.get $c)))
+      (local.set $y (i32.const 0))
+      (block $dy (loop $ly
+        (br_if $dy (i32.ge_u (local.get $y) (local.get $oh)))
+        (local.set $x (i32.const 0))
+        (block $dx (loop $lx
+          (br_if $dx (i32.ge_u (local.get $x) (local.get $ow)))
+          (local.set $ch (i32.const 0))
+          (block $dc (loop $lc
+            (br_if $dc (i32.ge_u (local.get $ch) (local.get $c)))
+            (local.set $best (f32.const -inf))
+            (local.set $at (i32.const -1))
+            (local.set $r (i32.const 0))
+            (block $dr (loop $lr
+              (br_if $dr (i32.ge_u (local.get $r) (local.get $kh)))
+              (local.set $iy (i32.sub (i32.add (i32.mul (local.get $y) (local.get $sh)) (local.get $r)) (local.get $pt)))
+              (if (i32.lt_u (local.get $iy) (local.get $h))
+                (then
+                  (local.set $q (i32.const 0))
+                  (block $dq (loop $lq
+                    (br_if $dq (i32.ge_u (local.get $q) (local.get $kw)))
+                    (local.set $ix (i32.sub (i32.add (i32.mul (local.get $x) (local.get $sw)) (local.get $q)) (local.get $pl)))
+                    (if (i32.lt_u (local.get $ix) (local.get $w))
+                      (then
+                        (local.set $v (f32.load (i32.add (local.get $px) (i32.shl
+                          (i32.add (i32.add (local.get $base) (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (local.get $c))) (local.get $ch))
+                          (i32.const 2)))))
+                        (if (i32.or (f32.gt (local.get $v) (local.get $best)) (i32.lt_s (local.get $at) (i32.const 0)))
+                          (then
+                            (local.set $best (local.get $v))
+                            (local.set $at (i32.add (i32.add (local.get $base) (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (local.get $c))) (local.get $ch)))))))
+                    (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                    (br $lq)))))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br $lr)))
+            (if (i32.ge_s (local.get $at) (i32.const 0))
+              (then
+                (f32.store (i32.add (local.get $pdx) (i32.shl (local.get $at) (i32.const 2)))
+                  (f32.add (f32.load (i32.add (local.get $pdx) (i32.shl (local.get $at) (i32.const 2)))) (f32.load (local.get $o))))))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+            (br $lc)))
+          (local.set $x (i32.add (local.get $x) (i32.const 1)))
+          (br $lx)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $ly)))
+      (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+      (br $lb))))
+
   ;; Per-channel sums over the rows of [n, c] (c a multiple of 4), in float64:
   ;;   acc[2j] += x[r, j] - mean[j]   (mean = 0 when pmean is 0; with dy: dy[r, j])
   ;; "sums": s1[j] = sum_r a[r, j], s2[j] = sum_r a[r, j] * (b[r, j] - mean[j]) where a = pa, b = pb.
