@@ -120,6 +120,9 @@ describe('reproduce seed (smoke profile)', () => {
     expect(seconds, 'bounded run time (six runs now: + sensitivity and budget)').toBeLessThan(280);
 
     expect(Object.keys(doc.models).sort()).toEqual(['classical', 'classical_equal_compute', 'ours', 'seed_protocol']);
+    const trainSeconds = Object.values(doc.models).reduce((sum, m) => sum + (m.train_seconds ?? 0), 0);
+    expect(doc.wall_seconds, 'the job wall time covers its runs and fits the measured job').toBeGreaterThanOrEqual(Math.floor(trainSeconds));
+    expect(doc.wall_seconds).toBeLessThanOrEqual(Math.ceil((Date.now() - t0) / 1000) + 1);
     for (const [name, m] of Object.entries(doc.models)) {
       for (const k of ['test_acc', 'train_acc', 'params', 'weights_mib', 'blocks_swapped', 'inference_s'] as const) {
         expect(typeof m[k], `${name}.${k}`).toBe('number');

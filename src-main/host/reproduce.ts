@@ -68,7 +68,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   cpu: {
     name: 'cpu',
     description:
-      'CPU profile (the default of npm run reproduce): ResNet-50 at 1/8 width (zero-initialised residual BatchNorm), 1,000 train (900 + 100 validation) + 200 test images per class, batch 64, 14 baseline epochs with cosine decay',
+      'CPU profile (the default of npm run reproduce): ResNet-50 at 1/8 width (zero-initialised residual BatchNorm), 1,000 train (900 + 100 validation) + 200 test images per class, batch 64, 14 baseline epochs with cosine decay, 3 distillation epochs',
     widthDivisor: 8,
     bnMomentum: 0.9,
     zeroInitResidual: true,
@@ -77,13 +77,14 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     batchSize: 64,
     baselineEpochs: 14,
     fineTuneEpochs: 1,
-    distillEpochs: 4,
+    distillEpochs: 3,
     threshold: { mode: 'relative', value: STUDY_RATIO },
     baselineOptimiser: { preset: 'custom', name: 'adam', learningRate: 3e-3, warmupEpochs: 1, schedule: 'cosine' },
     // Every run after the baseline (greedy's fine-tunes, ours, the control) alike: each decays to 0 over its own length.
     fineTuneOptimiser: { preset: 'custom', name: 'adam', learningRate: 7e-4, warmupEpochs: 0, schedule: 'cosine' },
     sensitivityRanks: [1, 2, 4],
-    timing: {},
+    // ONNX Runtime only (what a deployment sees); the engine's own times: dwswap compare --time.
+    timing: { engine: false },
   },
   quick: {
     name: 'quick',
@@ -311,6 +312,8 @@ export function resultsJson(runs: ReproduceRuns, o: ReproduceOptions, command: s
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.arch()}`, node: process.version },
     dataset: { path: o.dataPath, checksum: c.datasetChecksum, train_per_class: o.profile.trainPerClass, test_per_class: o.profile.testPerClass, note: 'CIFAR-10 (JPEG q75 copy) when read from the shared image-folder zip' },
     seed: o.seed,
+    // From the baseline run's creation to these results: the whole job, timing included.
+    wall_seconds: Math.round((Date.now() - Date.parse(c.createdAt)) / 1000),
     inference_timing: runs.classical.final?.timing ? { protocol: runs.classical.final.timing.protocol, machine: runs.classical.final.timing.machine, note: 'ms per image; all four models alternated, order rotated each repeat; ONNX Runtime on the exported model, engine on the trained one' } : null,
     models: Object.fromEntries((['classical', 'seed_protocol', 'ours', 'classical_equal_compute'] as const).map((k) => [k, entry(runs[k])])),
     selection: selectionJson(runs),
@@ -330,6 +333,7 @@ export function resultsMarkdown(runs: ReproduceRuns, doc: ReturnType<typeof resu
     '',
     `- command: \`${doc.command}\``,
     `- backend: ${doc.backend} (${doc.device}); machine: ${doc.machine.cpus} × ${doc.machine.cpu_model}, ${doc.machine.memory_gib} GiB, ${doc.machine.platform}, Node ${doc.machine.node}`,
+    `- wall time: ${Math.floor(doc.wall_seconds / 60)} min ${doc.wall_seconds % 60} s (baseline start to these results)`,
     `- dataset: ${doc.dataset.path} (sha256 ${doc.dataset.checksum?.slice(0, 16)}…), ${doc.profile.trainPerClass || 'all'} train / ${doc.profile.testPerClass || 'all'} test images per class`,
     `- greedy threshold: ${doc.profile.threshold.mode === 'absolute' ? `test accuracy ≥ ${doc.profile.threshold.value}` : `test accuracy ≥ ${doc.profile.threshold.value.toFixed(3)} × baseline (the study's 0.70/0.81)`}; fine-tuning per swap: ${doc.profile.fineTuneEpochs} epoch(s); optimisers: baseline ${describeOptimiser(doc.profile.baselineOptimiser)}, fine-tuning and the control ${describeOptimiser(doc.profile.fineTuneOptimiser)}`,
     '',
