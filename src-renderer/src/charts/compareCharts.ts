@@ -48,7 +48,8 @@ export function accuracyVsParamsOption(
       scale: true,
       nameGap: 26,
       boundaryGap: ['25%', '25%'],
-      axisLabel: THINNED_LABELS,
+      // the first tick sits in the corner, where the accuracy axis's lowest label is
+      axisLabel: { ...THINNED_LABELS, showMinLabel: false },
     }),
     yAxis: valueAxis('test accuracy, %', {
       scale: true,
