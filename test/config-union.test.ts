@@ -170,7 +170,7 @@ describe('runs stored in the old shape', () => {
       const runs = Object.fromEntries(OLD_ROWS.map((r) => [r.id, store.getRun(r.id)]));
       for (const [id, run] of Object.entries(runs)) {
         expect(RunConfigSchema.parse(run.config), `${id} parses as today's RunConfig`).toEqual(run.config);
-        expect(run.config.optimiser, `${id}: the study preset's values, as the engine ran it`).toEqual({ preset: 'study', name: 'rmsprop', learningRate: 1e-5, centered: true, momentum: 0, warmupEpochs: 0 });
+        expect(run.config.optimiser, `${id}: the study preset's values, as the engine ran it`).toEqual({ preset: 'study', name: 'rmsprop', learningRate: 1e-5, centered: true, momentum: 0, warmupEpochs: 0, schedule: 'constant' });
       }
       const b = runs['old-baseline'].config;
       expect(b).not.toHaveProperty('greedy');
