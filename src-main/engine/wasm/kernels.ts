@@ -1,7 +1,7 @@
 /**
  * Kernels registered on TF.js's WebAssembly backend so that this project's training step runs there
  * at XNNPACK speed: the gradient kernels the backend lacks or has only as scalar loops
- * (conv-grads.ts), and four of its kernels rerouted where the backend takes a slow path:
+ * (conv-grads.ts), and some of its kernels rerouted where the backend takes a slow path:
  *
  * - BatchMatMul with a transposed operand (Dense layers' gradients): the backend sends only
  *   untransposed, batch-1 products to XNNPACK; here the operand is transposed explicitly first.
@@ -9,6 +9,9 @@
  *   over the batch): ones[N, 1] x v[1, C], instead of an index computation per element.
  * - Sum and Mean over leading axes (bias gradients over N, H, W): per-column sums in float64 on the
  *   SIMD module (simd.wat `sums`), else ones[1, N] x X[N, C]; instead of a transpose and a reduction.
+ * - MaxPoolGrad on the SIMD module (simd.wat `maxPoolGrad`), the backend's being a scalar loop.
+ * - Identity shares its input's buffer (installSharedIdentity, below).
+ * Adam (adam.ts) and training-mode BatchNorm (batchnorm-train.ts) are kernels of their own.
  *
  * Every other case goes to the backend's own kernel.
  */
