@@ -17,6 +17,7 @@
  * everywhere else the layer runs the stock call.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { WasmBackend } from './compose';
 import { simdFor } from './simd';
 
 export const BN_TRAIN_KERNEL = 'DwswapBatchNormTrain';
@@ -32,10 +33,6 @@ interface BnFields {
   beta: tf.LayerVariable;
   movingMean: tf.LayerVariable;
   movingVariance: tf.LayerVariable;
-}
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
 let stockTraining = false;
@@ -104,16 +101,11 @@ export function installBatchNormTraining(): void {
       const { epsilon: eps, momentum } = attrs as { epsilon: number; momentum: number };
       const c = x.shape[x.shape.length - 1];
       const n = tf.util.sizeFromShape(x.shape) / c;
-      const b = backend as unknown as HeapBackend;
+      const b = backend as unknown as WasmBackend;
       const [y, mean, variance, newMean, newVariance] = [x.shape, [c], [c], [c], [c]].map((shape) => b.makeOutput(shape, 'float32'));
       const s = simdFor(backend)!;
-      // scratch: zeros f32[c] | u f32[c] | s1 f64[c] | s2 f64[c]
-      const base = s.scratch(24 * c);
-      const [pZero, pU, pS1, pS2] = [base, base + 4 * c, base + 8 * c, base + 16 * c];
-      s.f32(pZero, c).fill(0);
-      s.k.sums(s.ptr(x), s.ptr(x), pZero, n, c, pS1, pS2);
-      const s1 = s.f64(pS1, c);
-      const s2 = s.f64(pS2, c);
+      // s1 = sum(x), s2 = sum(x^2); u = gamma * r per channel
+      const { s1, s2, zeros, extra: [pU] } = s.channelSums(s.ptr(x), s.ptr(x), null, n, c, 1);
       const vm = s.f32(s.ptr(mean), c);
       const vv = s.f32(s.ptr(variance), c);
       const u = s.f32(pU, c);
@@ -130,7 +122,7 @@ export function installBatchNormTraining(): void {
         nm[j] = om[j] - Math.fround(Math.fround(om[j] - vm[j]) * decay);
         nv[j] = ov[j] - Math.fround(Math.fround(ov[j] - vv[j]) * decay);
       }
-      s.k.affine(s.ptr(x), s.ptr(x), s.ptr(y), n, c, s.ptr(mean), pZero, pU, s.ptr(beta));
+      s.k.affine(s.ptr(x), s.ptr(x), s.ptr(y), n, c, s.ptr(mean), zeros, pU, s.ptr(beta));
       return [y, mean, variance, newMean, newVariance];
     },
   });
@@ -142,15 +134,11 @@ export function installBatchNormTraining(): void {
       const eps = (attrs as { epsilon: number }).epsilon;
       const c = x.shape[x.shape.length - 1];
       const n = tf.util.sizeFromShape(x.shape) / c;
-      const b = backend as unknown as HeapBackend;
-      const [dx, dGamma, dBeta] = [b.makeOutput(x.shape, 'float32'), b.makeOutput([c], 'float32'), b.makeOutput([c], 'float32')];
+      const b = backend as unknown as WasmBackend;
+      const [dx, dGamma, dBeta] = [x.shape, [c], [c]].map((shape) => b.makeOutput(shape, 'float32'));
       const s = simdFor(backend)!;
-      // scratch: k f32[c] | a f32[c] | bb f32[c] | pad f32[c] | s1 f64[c] | s2 f64[c]
-      const base = s.scratch(32 * c);
-      const [pK, pA, pB, pS1, pS2] = [base, base + 4 * c, base + 8 * c, base + 16 * c, base + 24 * c];
-      s.k.sums(s.ptr(dy), s.ptr(x), s.ptr(mean), n, c, pS1, pS2);
-      const s1 = s.f64(pS1, c);
-      const s2 = s.f64(pS2, c);
+      // s1 = sum(dy), s2 = sum(dy * (x - mean)); dx's per-channel factors k, a, bb
+      const { s1, s2, extra: [pK, pA, pB] } = s.channelSums(s.ptr(dy), s.ptr(x), s.ptr(mean), n, c, 3);
       const [k, a, bb] = [s.f32(pK, c), s.f32(pA, c), s.f32(pB, c)];
       const [g, vv, dg, db] = [s.f32(s.ptr(gamma), c), s.f32(s.ptr(variance), c), s.f32(s.ptr(dGamma), c), s.f32(s.ptr(dBeta), c)];
       for (let j = 0; j < c; j++) {

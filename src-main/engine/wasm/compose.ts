@@ -80,11 +80,7 @@ export class Composer {
     const [n, c] = x.shape;
     const out = this.output([c]);
     const simd = simdFor(this.backend)!;
-    const base = simd.scratch(20 * c);
-    const [pZero, pS1, pS2] = [base, base + 4 * c, base + 12 * c];
-    simd.f32(pZero, c).fill(0);
-    simd.k.sums(simd.ptr(x), simd.ptr(x), pZero, n, c, pS1, pS2);
-    const s1 = simd.f64(pS1, c);
+    const { s1 } = simd.channelSums(simd.ptr(x), simd.ptr(x), null, n, c);
     const o = simd.f32(simd.ptr(out), c);
     for (let j = 0; j < c; j++) o[j] = s1[j] * scale;
     return out;

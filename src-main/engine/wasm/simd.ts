@@ -66,6 +66,18 @@ export class Simd {
     }
     return (this.scratchPtr + 15) & ~15;
   }
+  /**
+   * Per-channel sums over the rows of [n, c] (simd.wat `sums`, float64): s1 = sum(a), s2 = sum(a * (b -
+   * mean)), the mean taken as 0 when `pmean` is null. One scratch allocation holds s1, s2, c zeros and
+   * `extra` float32 arrays of c for the caller; the views and pointers returned are taken after it.
+   */
+  channelSums(pa: number, pb: number, pmean: number | null, n: number, c: number, extra = 0): { s1: Float64Array; s2: Float64Array; zeros: number; extra: number[] } {
+    const base = this.scratch((20 + 4 * extra) * c);
+    const [pS1, pS2, zeros] = [base, base + 8 * c, base + 16 * c];
+    this.f32(zeros, c).fill(0);
+    this.k.sums(pa, pb, pmean ?? zeros, n, c, pS1, pS2);
+    return { s1: this.f64(pS1, c), s2: this.f64(pS2, c), zeros, extra: Array.from({ length: extra }, (_, i) => base + (20 + 4 * i) * c) };
+  }
   /** float32 and float64 views of the heap (after any allocation). */
   f32(ptr: number, length: number): Float32Array {
     return new Float32Array(this.backend.wasm.HEAPU8.buffer, ptr, length);
